@@ -1,0 +1,183 @@
+"""Parameters and FLOPs of a decoder-only Transformer, computed from its shape.
+
+Two accountings (facts doc §3.3), both split into the same four parts:
+
+- ``"attn_proj"``   the Q/K/V/output projection matmuls (O(h²) per token);
+- ``"attn_scores"`` QKᵀ and A·V (O(s·h) per token: grows with the context length s);
+- ``"ffn"``         the feed-forward (MLP) matmuls (O(h·d_ff) per token);
+- ``"logits"``      the output head (de-embedding), 2·h·V per token.
+
+``accounting="standard"`` (Kaplan et al. 2020, Table 1; Megatron-LM / PaLM style):
+forward per token per layer: projections 8·h², FFN 4·h·d_ff (6·h·d_ff for SwiGLU), scores 4·s·h;
+logits 2·h·V once; training = 3 × forward everywhere (backward ≈ 2 × forward).
+
+``accounting="roller"`` reproduces Stephen Roller's "OPT setups" spreadsheet (tweet of 2022-10-11)
+to rounding: per layer per token "MHA" = 2·h² + 8·s·h, FFN 16·h² (= 4·h·d_ff), "attn" = 4·s·h;
+training multiplies the layers by 4 (forward + backward + activation recompute) and the logits by 3.
+The 2·h² + 8·s·h "MHA" column is Roller's own bookkeeping (a reconstruction; his sheet is not public).
+
+Causal attention scores (a convention, state it when you quote a number): by default every query is
+charged for all s keys (4·s·h per token per layer), which is what both tables above and PyTorch's
+FLOP counter do. With ``causal=True`` only the unmasked entries count: a query at position i sees i
+keys, so on average (s + 1)/2, giving 2·(s + 1)·h. Kaplan's Table 1 writes this as 2·n_ctx·h.
+
+Deliberate simplifications: a multiply-add is 2 FLOPs; embedding look-ups, norms, softmax,
+nonlinearities, biases and residual adds cost 0 FLOPs; d_attn = n_heads · d_head = d_model.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+__all__ = [
+    "PARTS", "TransformerShape", "param_count", "param_breakdown", "non_embedding_params",
+    "flops_per_token", "training_flops_per_token", "training_flops", "flops_per_update",
+    "shares", "six_n_d", "PF_DAY",
+]
+
+PARTS = ("attn_proj", "attn_scores", "ffn", "logits")
+PF_DAY = 8.64e19  # one petaFLOP/s for a day, in FLOPs (Kaplan et al. 2020)
+Accounting = Literal["standard", "roller"]
+# Training FLOPs / forward FLOPs, per part: (layer parts, logits).
+TRAINING_MULTIPLIER = {"standard": (3, 3), "roller": (4, 3)}
+
+
+@dataclass(frozen=True)
+class TransformerShape:
+    """Shape of a decoder-only Transformer; defaults match the CS336 assignment-1 model.
+
+    Defaults: no biases, RMSNorm (one gain vector per norm), RoPE (no position parameters),
+    untied input embedding and output head. GPT-2/3 and OPT use ``ffn="gelu", bias=True,
+    norm="layernorm", learned_positions=True, tied_embeddings=True``.
+    """
+
+    n_layers: int
+    d_model: int
+    n_heads: int
+    d_ff: int
+    context_length: int
+    vocab_size: int
+    ffn: Literal["gelu", "swiglu"] = "gelu"
+    tied_embeddings: bool = False
+    bias: bool = False
+    norm: Literal["rmsnorm", "layernorm"] = "rmsnorm"
+    learned_positions: bool = False
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        for field in ("n_layers", "d_model", "n_heads", "d_ff", "context_length", "vocab_size"):
+            value = getattr(self, field)
+            if not isinstance(value, int) or value <= 0:
+                raise ValueError(f"{field} must be a positive int, got {value!r}")
+        if self.d_model % self.n_heads:
+            raise ValueError(f"d_model={self.d_model} is not divisible by n_heads={self.n_heads}; "
+                             "choose n_heads so that d_head = d_model / n_heads is an integer")
+        if self.ffn not in ("gelu", "swiglu"):
+            raise ValueError(f"ffn must be 'gelu' or 'swiglu', got {self.ffn!r}")
+        if self.norm not in ("rmsnorm", "layernorm"):
+            raise ValueError(f"norm must be 'rmsnorm' or 'layernorm', got {self.norm!r}")
+
+    @property
+    def d_head(self) -> int:
+        """Width of one attention head."""
+        return self.d_model // self.n_heads
+
+    @property
+    def ffn_matrices(self) -> int:
+        """Weight matrices of size d_model × d_ff per FFN: 2 (W1, W2) or 3 for SwiGLU (W1, W2, W3)."""
+        return 3 if self.ffn == "swiglu" else 2
+
+
+def param_breakdown(shape: TransformerShape) -> dict[str, int]:
+    """Parameter count per part: embedding, positions, attention, ffn, norms, lm_head."""
+    h, f, l, V = shape.d_model, shape.d_ff, shape.n_layers, shape.vocab_size
+    norm_size = h * (2 if shape.norm == "layernorm" else 1)  # gain (+ bias for LayerNorm)
+    attention = 4 * h * h + (4 * h if shape.bias else 0)  # W_Q, W_K, W_V, W_O (h × h each)
+    ffn = shape.ffn_matrices * h * f
+    if shape.bias:
+        ffn += (shape.ffn_matrices - 1) * f + h  # up-projection biases (d_ff each) + down bias (h)
+    return {
+        "embedding": V * h,
+        "positions": shape.context_length * h if shape.learned_positions else 0,
+        "attention": l * attention,
+        "ffn": l * ffn,
+        "norms": (2 * l + 1) * norm_size,  # two per block + the final norm
+        "lm_head": 0 if shape.tied_embeddings else V * h,
+    }
+
+
+def param_count(shape: TransformerShape) -> int:
+    """Total number of parameters (what ``sum(p.numel() for p in model.parameters())`` gives)."""
+    return sum(param_breakdown(shape).values())
+
+
+def non_embedding_params(shape: TransformerShape) -> int:
+    """Kaplan's N: attention + FFN weight matrices only, 12·l·h² for a GELU FFN with d_ff = 4h."""
+    return shape.n_layers * (4 * shape.d_model**2 + shape.ffn_matrices * shape.d_model * shape.d_ff)
+
+
+def _check_accounting(accounting: str) -> None:
+    if accounting not in TRAINING_MULTIPLIER:
+        raise ValueError(f"accounting must be 'standard' or 'roller', got {accounting!r}")
+
+
+def flops_per_token(shape: TransformerShape, accounting: Accounting = "standard", *,
+                    seq_len: int | None = None, causal: bool = False) -> dict[str, float]:
+    """Forward FLOPs per token, by part (keys ``PARTS``) plus ``"total"``.
+
+    ``seq_len`` defaults to ``shape.context_length``; ``causal=True`` charges only unmasked scores.
+    Example: a GPT-3 Small forward pass costs ≈ 2.8e8 FLOPs per token at s = 2048.
+    """
+    _check_accounting(accounting)
+    s = shape.context_length if seq_len is None else seq_len
+    if s <= 0:
+        raise ValueError(f"seq_len must be positive, got {s}")
+    h, l = shape.d_model, shape.n_layers
+    keys = (s + 1) / 2 if causal else s  # mean number of keys a query is charged for
+    if accounting == "standard":
+        proj = 2 * 4 * h * h  # Q, K, V, O: four h × h matmuls
+    else:
+        proj = 2 * h * h + 8 * keys * h  # Roller's "MHA" column, reproduced as is
+    parts = {
+        "attn_proj": l * proj,
+        "attn_scores": l * 4 * keys * h,  # QKᵀ (2·s·h) + A·V (2·s·h)
+        "ffn": l * 2 * shape.ffn_matrices * h * shape.d_ff,
+        "logits": 2 * h * shape.vocab_size,
+    }
+    parts = {k: float(v) for k, v in parts.items()}
+    parts["total"] = sum(parts.values())
+    return parts
+
+
+def training_flops_per_token(shape: TransformerShape, accounting: Accounting = "standard", *,
+                             seq_len: int | None = None, causal: bool = False) -> dict[str, float]:
+    """Forward + backward FLOPs per training token, by part, with the accounting's multipliers."""
+    forward = flops_per_token(shape, accounting, seq_len=seq_len, causal=causal)
+    layer_mult, logit_mult = TRAINING_MULTIPLIER[accounting]
+    parts = {k: forward[k] * (logit_mult if k == "logits" else layer_mult) for k in PARTS}
+    parts["total"] = sum(parts.values())
+    return parts
+
+
+def training_flops(shape: TransformerShape, tokens: float, accounting: Accounting = "standard", *,
+                   seq_len: int | None = None, causal: bool = False) -> dict[str, float]:
+    """Training FLOPs for ``tokens`` tokens, by part plus ``"total"``."""
+    per_token = training_flops_per_token(shape, accounting, seq_len=seq_len, causal=causal)
+    return {k: v * tokens for k, v in per_token.items()}
+
+
+def flops_per_update(shape: TransformerShape, batch_tokens: int,
+                     accounting: Accounting = "roller") -> float:
+    """Training FLOPs of one optimizer step on ``batch_tokens`` tokens (Roller's "FLOPs/update")."""
+    return training_flops(shape, batch_tokens, accounting)["total"]
+
+
+def shares(parts: dict[str, float]) -> dict[str, float]:
+    """Percent of the total for each part: ``shares({'a': 1, 'b': 3})`` -> {'a': 25.0, 'b': 75.0}."""
+    total = sum(v for k, v in parts.items() if k != "total")
+    return {k: 100.0 * v / total for k, v in parts.items() if k != "total"}
+
+
+def six_n_d(n_params: float, n_tokens: float) -> float:
+    """Kaplan's rule of thumb for training compute: C ≈ 6·N·D FLOPs (2 forward + 4 backward)."""
+    return 6.0 * n_params * n_tokens
