@@ -4,8 +4,6 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
-# jupyter refuses to run as root (Docker, CI) unless told it is fine.
-ROOT_FLAG := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,)
 NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 .PHONY: install lab test unit nbval notebooks images bench clean
@@ -19,7 +17,7 @@ $(STAMP): requirements.txt pyproject.toml
 install: $(STAMP)  ## create .venv (if missing) and install everything pinned
 
 lab: install  ## open JupyterLab on notebooks/
-	$(PY) -m jupyter lab --notebook-dir=notebooks $(ROOT_FLAG)
+	$(PY) -m lecture_utils.lab $(LAB_ARGS)
 
 test: install  ## unit tests, then every notebook under strict nbval
 	$(PY) -m pytest tests

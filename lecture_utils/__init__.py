@@ -46,8 +46,11 @@ def show_source(obj) -> None:
     """Print the source code of a function or class, so a notebook shows exactly what it runs."""
     source = inspect.getsource(obj).rstrip()
     try:
+        from IPython import get_ipython
         from IPython.display import Markdown, display
-    except ImportError:  # outside IPython: plain text is enough
+    except ImportError:
+        get_ipython = None
+    if get_ipython is None or get_ipython() is None:  # a plain script: text is enough
         print(source)
         return
     display(Markdown(f"```python\n{source}\n```"))
