@@ -2,9 +2,12 @@
 
 - The embedded default corpus (`embedded_corpus`): seeded English and Chinese children's stories
   written by this project's grammar, shipped in the package, identical everywhere (sha256-checked).
+  Documents are separated by `ENDOFTEXT`; `split_documents` and `train_val_split` work on that format.
 - Real text from disk: `load_text` (a file or a folder) and `stdlib_source` (the Python standard
   library's own source, present offline on every machine).
 - TinyStories (`tinystories`): downloaded on request into a per-user cache, checked, never in the repo.
+
+Regenerate the embedded corpus with ``python -m lecture_utils.data`` (prints the new sha256 values).
 """
 from __future__ import annotations
 
@@ -17,8 +20,10 @@ from .corpus import (
     split_documents,
     train_val_split,
 )
+from .loaders import load_text, stdlib_source
+from .tinystories import DEFAULT_URL, tinystories
 
 __all__ = [
     "ENDOFTEXT", "LANGS", "embedded_corpus", "embedded_corpus_path", "split_documents", "join_documents",
-    "train_val_split",
+    "train_val_split", "load_text", "stdlib_source", "tinystories", "DEFAULT_URL",
 ]
