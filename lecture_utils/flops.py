@@ -32,7 +32,7 @@ from typing import Literal
 __all__ = [
     "PARTS", "TransformerShape", "param_count", "param_breakdown", "non_embedding_params",
     "flops_per_token", "training_flops_per_token", "training_flops", "flops_per_update",
-    "shares", "six_n_d", "PF_DAY",
+    "shares", "six_n_d", "PF_DAY", "roller_comparison",
 ]
 
 PARTS = ("attn_proj", "attn_scores", "ffn", "logits")
@@ -181,3 +181,30 @@ def shares(parts: dict[str, float]) -> dict[str, float]:
 def six_n_d(n_params: float, n_tokens: float) -> float:
     """Kaplan's rule of thumb for training compute: C ≈ 6·N·D FLOPs (2 forward + 4 backward)."""
     return 6.0 * n_params * n_tokens
+
+
+def roller_comparison() -> list[dict[str, float | str]]:
+    """Roller's eight published rows next to both recomputed accountings (training shares, %).
+
+    Keys: model, flops_per_update (published), flops_per_update_roller, then
+    ``<part>_published``, ``<part>_roller``, ``<part>_standard`` for each part in ``PARTS``.
+    """
+    from .facts import load_opt_sizes, load_roller_table  # facts imports this module
+
+    sizes = load_opt_sizes()
+    rows = []
+    for published in load_roller_table():
+        model = sizes[published.opt_size]
+        roller = shares(training_flops(model.shape, model.batch_tokens, "roller"))
+        standard = shares(training_flops(model.shape, model.batch_tokens, "standard"))
+        row: dict[str, float | str] = {
+            "model": published.description,
+            "flops_per_update": published.flops_per_update,
+            "flops_per_update_roller": flops_per_update(model.shape, int(model.batch_tokens)),
+        }
+        for part in PARTS:
+            row[f"{part}_published"] = published.pcts[part]
+            row[f"{part}_roller"] = roller[part]
+            row[f"{part}_standard"] = standard[part]
+        rows.append(row)
+    return rows

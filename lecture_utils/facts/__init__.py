@@ -16,7 +16,8 @@ from ..flops import TransformerShape
 __all__ = [
     "FACTS_DIR", "ModelSize", "RollerRow", "WeiRow", "ChinchillaRow", "WebDocument",
     "read_rows", "load_opt_sizes", "load_gpt3_sizes", "load_roller_table", "load_wei_table1",
-    "load_chinchilla_table1", "load_web_documents", "source_note",
+    "load_chinchilla_table1", "load_web_documents", "source_note", "TimelineEntry",
+    "load_landscape_timeline", "ERAS",
 ]
 
 FACTS_DIR = Path(__file__).resolve().parent
@@ -109,6 +110,7 @@ class WeiRow:
 
     kind: str  # "few-shot" or "augmented"
     task: str
+    task_zh: str
     flops: float
     params: float
     model: str
@@ -116,7 +118,7 @@ class WeiRow:
 
 def load_wei_table1() -> list[WeiRow]:
     """Wei et al. 2022 Table 1 (arXiv:2206.07682), few-shot and augmented-prompting rows."""
-    return [WeiRow(r["kind"], r["task"], float(r["flops"]), float(r["params"]), r["model"])
+    return [WeiRow(r["kind"], r["task"], r["task_zh"], float(r["flops"]), float(r["params"]), r["model"])
             for r in read_rows("wei_table1.csv")]
 
 
@@ -148,3 +150,37 @@ def load_web_documents() -> list[WebDocument]:
     path = FACTS_DIR / "web_documents.jsonl"
     with path.open(encoding="utf-8") as f:
         return [WebDocument(**json.loads(line)) for line in f if line.strip()]
+
+
+# The lecture's eras, in order, with Chinese names.
+ERAS = {
+    "pre_neural": "前神经网络时代",
+    "neural": "神经网络的关键要素（2010 年代）",
+    "early_foundation": "早期基础模型（2010 年代末）",
+    "scaling_closed": "拥抱规模化，也更封闭",
+    "open": "开放模型",
+}
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """A landscape milestone: reference key, Chinese label, era, date as a fractional year."""
+
+    reference: str
+    label: str
+    era: str
+    date: float
+
+
+def load_landscape_timeline() -> list[TimelineEntry]:
+    """The lecture's landscape milestones, dated by arXiv id (year + month) or publication year."""
+    from ..references import get
+
+    out = []
+    for r in read_rows("landscape_timeline.csv"):
+        if r["era"] not in ERAS:
+            raise ValueError(f"unknown era {r['era']!r} in landscape_timeline.csv; use one of {list(ERAS)}")
+        ref = get(r["reference"])
+        date = (2000 + int(ref.arxiv[:2]) + (int(ref.arxiv[2:4]) - 0.5) / 12) if ref.arxiv else ref.year + 0.5
+        out.append(TimelineEntry(r["reference"], r["label"], r["era"], date))
+    return out
