@@ -21,7 +21,7 @@ from .corpus import (
     train_val_split,
 )
 from .loaders import load_text, stdlib_source
-from .tinystories import DEFAULT_URL, tinystories
+from .download import DEFAULT_URL, tinystories
 
 __all__ = [
     "ENDOFTEXT", "LANGS", "embedded_corpus", "embedded_corpus_path", "split_documents", "join_documents",

@@ -9,6 +9,10 @@ story by story in proportion to their sizes, so any prefix of it holds both lang
 sha256 is stored below and checked on first load; `python -m lecture_utils.data` regenerates the
 files and prints their hashes, and the tests check that regeneration gives the committed bytes.
 
+Size (seed 336): English 960,684 bytes in 1,126 stories, Chinese 640,274 bytes in 704 stories (40 % of
+the bytes), so "all" is 1,600,958 bytes, 1,830 stories; about 880 distinct English words and 700
+distinct Chinese characters. Use `train_val_split` for a held-out part (every 10th story by default).
+
 Deliberate simplifications: the stories come from a template grammar (`storygen_en`, `storygen_zh`), so
 they are far more repetitive than real text; that is the point (BPE finds real words quickly and a
 small Transformer learns them in minutes), but do not draw conclusions about natural language from it.

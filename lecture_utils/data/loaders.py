@@ -92,7 +92,8 @@ def _concat(paths: list[Path], max_bytes: int | None, skip_undecodable: bool = F
 def load_text(path: str | os.PathLike, max_bytes: int | None = None) -> str:
     """Text of a UTF-8 file, or of every text file under a folder (sorted, hidden and binary files skipped).
 
-    >>> load_text("notes.txt", max_bytes=1000)  # at most 1000 UTF-8 bytes, never half a character
+    Example: ``load_text("notes.txt", max_bytes=1000)`` gives at most 1000 UTF-8 bytes, never half a
+    character; ``load_text("my_texts/")`` gives every file under the folder, in sorted path order.
     """
     p = Path(path)
     if not p.exists():

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import random
 
+from .storyplot import compose
+
 __all__ = ["story"]
 
 GIRLS = ["小红", "小兰", "小美", "小雨", "朵朵", "甜甜", "悠悠", "安安", "贝贝", "果果", "莉莉", "婷婷",
@@ -382,21 +384,6 @@ class _Story:
         return out
 
 
-_EPISODES = ["lost", "broken", "share", "rain", "fear", "rescue", "count", "race", "bake", "trip", "plant",
-             "birthday"]
-
-
 def story(rng: random.Random) -> str:
     """One Chinese story (a few paragraphs, no trailing newline)."""
-    s = _Story(rng)
-    paras = [s.intro()]
-    if rng.random() < 0.7:
-        paras[0] += s.meet_friend()
-    first = rng.choice(_EPISODES)
-    paras.append(getattr(s, first)())
-    if rng.random() < 0.35:
-        second = rng.choice([e for e in _EPISODES if e != first])
-        paras.append(getattr(s, second)())
-    paras.append(s.ending())
-    sep = "\n\n" if rng.random() < 0.5 else ""
-    return sep.join("".join(p) for p in paras)
+    return compose(_Story(rng), rng, "")
