@@ -16,10 +16,11 @@ import gzip
 import hashlib
 import importlib.util
 import os
-import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from .cache import user_cache_dir
 
 __all__ = ["get_encoding", "ENCODING_NAMES", "EncodingDataError", "seed_tiktoken_cache", "tiktoken_cache_dir"]
 
@@ -66,16 +67,10 @@ class EncodingDataError(RuntimeError):
 
 
 def tiktoken_cache_dir() -> Path:
-    """tiktoken's cache folder: $TIKTOKEN_CACHE_DIR if set, else a per-user cache folder."""
+    """tiktoken's cache folder: $TIKTOKEN_CACHE_DIR if set, else `tiktoken/` in the per-user cache."""
     if os.environ.get("TIKTOKEN_CACHE_DIR"):
         return Path(os.environ["TIKTOKEN_CACHE_DIR"])
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
-    elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Caches"
-    else:
-        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "cs336-lecture01" / "tiktoken"
+    return user_cache_dir("tiktoken")
 
 
 def package_file(package: str, relpath: str) -> Path | None:

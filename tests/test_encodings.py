@@ -1,6 +1,7 @@
 """The offline OpenAI encodings: real tiktoken ids, hash-checked data, clear errors."""
 import gzip
 import hashlib
+import sys
 
 import pytest
 import tiktoken
@@ -97,5 +98,5 @@ def test_default_cache_is_per_user_not_in_the_repo(monkeypatch, tmp_path):
     repo = Path(__file__).resolve().parents[1]
     where = encodings.tiktoken_cache_dir()
     assert repo not in where.parents
-    if encodings.sys.platform.startswith("linux"):
-        assert where == tmp_path / "xdg" / "cs336-lecture01" / "tiktoken"
+    if sys.platform.startswith("linux"):
+        assert where == tmp_path / "xdg" / "lecture_utils" / "tiktoken"

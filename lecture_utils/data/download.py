@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import hashlib
 import os
-import sys
 from pathlib import Path
+
+from ..cache import user_cache_dir
 
 __all__ = ["tinystories", "DEFAULT_URL", "TINYSTORIES_FILES", "default_cache_dir"]
 
@@ -38,13 +39,8 @@ _CHUNK = 1 << 20
 
 
 def default_cache_dir() -> Path:
-    """Per-user cache folder for downloads (see the module docstring for the lookup order)."""
-    if os.environ.get("LECTURE_UTILS_CACHE"):
-        return Path(os.environ["LECTURE_UTILS_CACHE"]).expanduser()
-    if sys.platform == "win32" and os.environ.get("LOCALAPPDATA"):
-        return Path(os.environ["LOCALAPPDATA"]) / "lecture_utils"
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "lecture_utils"
+    """Per-user cache folder for downloads (see `lecture_utils.cache` for the lookup order)."""
+    return user_cache_dir()
 
 
 def _offline_help(url: str, dest: Path) -> str:
