@@ -12,8 +12,8 @@ Where the checksums come from: the byte sizes and sha256 values below are those 
 by many public CS336 assignment repositories for this revision (they agree with each other and one
 notes that they equal the Hub's Git LFS object ids); the Hub page itself was not reachable from here.
 
-Cache folder: ``$LECTURE_UTILS_CACHE`` if set, else ``%LOCALAPPDATA%\\lecture_utils`` on Windows, else
-``$XDG_CACHE_HOME/lecture_utils`` or ``~/.cache/lecture_utils``; then ``tinystories/``. Never the repo.
+Cache folder: ``tinystories/`` inside the per-user cache of ``lecture_utils.cache.user_cache_dir()``
+(``$LECTURE_UTILS_CACHE`` if set, else ``~/.cache/lecture_utils`` or the platform's equivalent). Never the repo.
 The dataset's license is CDLA-Sharing-1.0; it is not redistributed by this project.
 """
 from __future__ import annotations
