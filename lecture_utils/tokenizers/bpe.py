@@ -109,14 +109,23 @@ class BPETokenizer(Tokenizer):
             raise TypeError(f"vocab must be a dict id -> bytes, got {type(vocab).__name__}")
         self.vocab: dict[int, bytes] = {}
         for token_id, token in vocab.items():
-            if isinstance(token_id, bool) or not isinstance(token_id, int) or token_id < 0:
-                raise TypeError(f"vocab ids must be non-negative ints, got {token_id!r}")
-            if not isinstance(token, (bytes, bytearray)) or not token:
-                raise TypeError(f"vocab[{token_id}] must be non-empty bytes, got {token!r}")
-            self.vocab[token_id] = bytes(token)
+            if type(token_id) is not int or token_id < 0:
+                if isinstance(token_id, bool) or not isinstance(token_id, int) or token_id < 0:
+                    raise TypeError(f"vocab ids must be non-negative ints, got {token_id!r}")
+                token_id = int(token_id)
+            if type(token) is not bytes or not token:
+                if not isinstance(token, (bytes, bytearray)) or not token:
+                    raise TypeError(f"vocab[{token_id}] must be non-empty bytes, got {token!r}")
+                token = bytes(token)
+            self.vocab[token_id] = token
+        # bytes -> ids holding them, in id order (normally one; a special token may share its bytes)
         by_bytes: dict[bytes, list[int]] = {}
         for token_id in sorted(self.vocab):
-            by_bytes.setdefault(self.vocab[token_id], []).append(token_id)
+            token = self.vocab[token_id]
+            if token in by_bytes:
+                by_bytes[token].append(token_id)
+            else:
+                by_bytes[token] = [token_id]
 
         # Ordinary tokens: the 256 bytes (the smallest id holding each), then each merge's product
         # (the largest id holding it: train_bpe puts special tokens before the merges).
@@ -129,20 +138,29 @@ class BPETokenizer(Tokenizer):
         self.merges: list[tuple[bytes, bytes]] = []
         self._ranks: dict[tuple[int, int], tuple[int, int]] = {}  # (id, id) -> (rank, merged id)
         for rank, merge in enumerate(merges):
-            if not (isinstance(merge, (tuple, list)) and len(merge) == 2
-                    and all(isinstance(part, (bytes, bytearray)) for part in merge)):
-                raise TypeError(f"merges[{rank}] must be a pair of bytes, got {merge!r}")
-            first, second = bytes(merge[0]), bytes(merge[1])
-            if first not in normal or second not in normal:
-                absent = first if first not in normal else second
+            try:
+                first, second = merge
+            except (TypeError, ValueError):
+                raise TypeError(f"merges[{rank}] must be a pair of bytes, got {merge!r}") from None
+            if type(first) is not bytes or type(second) is not bytes:
+                if not isinstance(first, (bytes, bytearray)) or not isinstance(second, (bytes, bytearray)):
+                    raise TypeError(f"merges[{rank}] must be a pair of bytes, got {merge!r}")
+                first, second = bytes(first), bytes(second)
+            first_id, second_id = normal.get(first), normal.get(second)
+            if first_id is None or second_id is None:
+                absent = first if first_id is None else second
                 raise ValueError(f"merges[{rank}] = {merge!r}: {absent!r} is neither a single byte nor made by an"
                                  " earlier merge; vocab and merges do not belong together")
             product = first + second
-            if product not in by_bytes:
-                raise ValueError(f"merges[{rank}] = {merge!r}: the merged token {product!r} is not in vocab")
+            merged_id = normal.get(product)
+            if merged_id is None:
+                holders = by_bytes.get(product)
+                if holders is None:
+                    raise ValueError(f"merges[{rank}] = {merge!r}: the merged token {product!r} is not in vocab")
+                merged_id = normal[product] = holders[-1]
             self.merges.append((first, second))
-            merged_id = normal.setdefault(product, by_bytes[product][-1])
-            self._ranks.setdefault((normal[first], normal[second]), (rank, merged_id))
+            if (first_id, second_id) not in self._ranks:
+                self._ranks[first_id, second_id] = (rank, merged_id)
 
         # Special tokens: an id holding their bytes that no ordinary token uses, else a new id.
         self.special_tokens: dict[str, int] = {}
@@ -338,12 +356,14 @@ class BPETokenizer(Tokenizer):
         else:
             encoder_text = Path(encoder_json).read_text(encoding="utf-8")
             merges_text = Path(vocab_bpe).read_text(encoding="utf-8")
-        byte_of = {ch: b for b, ch in gpt2_bytes_to_unicode().items()}
+
+        table = {c: 0x10000 for c in range(0x200)}  # outside the alphabet: fails latin-1 below
+        table.update({ord(ch): b for b, ch in gpt2_bytes_to_unicode().items()})
 
         def to_bytes(token: str, where: str) -> bytes:
-            try:
-                return bytes(byte_of[ch] for ch in token)
-            except KeyError:
+            try:  # GPT-2's characters are all below U+0200: map them back to bytes via latin-1
+                return token.translate(table).encode("latin-1")
+            except UnicodeEncodeError:
                 raise ValueError(f"{where}: {token!r} uses a character outside GPT-2's byte alphabet") from None
 
         specials = list(special_tokens)
@@ -501,6 +521,12 @@ def _recover_merges(ranks: Mapping[bytes, int]) -> list[tuple[bytes, bytes]]:
     merges = []
     for token, rank in sorted(ranks.items(), key=lambda item: item[1]):
         if len(token) == 1:
+            continue
+        # Fast path: if only one split into two lower-ranked tokens exists, BPE must end there.
+        splits = [k for k in range(1, len(token))
+                  if ranks.get(token[:k], rank) < rank and ranks.get(token[k:], rank) < rank]
+        if len(splits) == 1:
+            merges.append((token[:splits[0]], token[splits[0]:]))
             continue
         parts = [token[i:i + 1] for i in range(len(token))]
         while len(parts) > 2:
