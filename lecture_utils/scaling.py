@@ -36,17 +36,20 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from .flops import PF_DAY, six_n_d  # one source for the FLOP conventions
+
 __all__ = [
     "PF_DAY", "PowerLaw", "KaplanJoint", "ChinchillaLaw", "ModelPoint",
     "KAPLAN_N", "KAPLAN_D", "KAPLAN_C_MIN", "KAPLAN_C_NAIVE", "KAPLAN_ND",
     "HOFFMANN_2022", "HOFFMANN_2022_TEX", "BESIROGLU_2024", "CHINCHILLA_APPROACHES",
-    "CHINCHILLA_TABLE3", "CHINCHILLA_TABLE1", "CHINCHILLA_70B", "LLAMA3_405B", "LECTURE_EXAMPLE",
-    "training_flops", "isoflop_minimum_numeric", "isoflop_parabola", "fit_chinchilla",
-    "ChinchillaFit", "fit_power_law", "PowerLawFit", "bootstrap", "isoflop_analysis",
-    "IsoFLOPAnalysis",
+    "CHINCHILLA_TABLE3", "chinchilla_table1", "LLAMA3_405B", "LECTURE_EXAMPLE",
+    "isoflop_minimum_numeric", "isoflop_parabola", "fit_chinchilla",
+    "ChinchillaFit", "bootstrap_chinchilla", "fit_power_law", "PowerLawFit", "bootstrap",
+    "isoflop_analysis", "IsoFLOPAnalysis", "training_flops_tokens",
+    "SweepRun", "SIZES", "FULL_GRID", "QUICK_GRID", "SWEEP_COLUMNS", "SWEEP_CSV", "QUICK_CSV", "FIT_JSON",
+    "sweep_runs", "corpus_tokens", "train_run", "run_sweep", "write_sweep_csv", "read_sweep", "fit_sweep",
 ]
 
-PF_DAY = 8.64e19  # FLOPs in one petaflop/s-day (Kaplan et al. 2020)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -142,11 +145,6 @@ class ChinchillaLaw:
         return self.loss(N, training_flops_tokens(C, N))
 
 
-def training_flops(N, D):
-    """Training compute C ≈ 6·N·D FLOPs (forward 2ND + backward 4ND): ``training_flops(1.4e9, 28e9) -> 2.35e20``."""
-    return 6.0 * np.asarray(N, dtype=float) * np.asarray(D, dtype=float)
-
-
 def training_flops_tokens(C, N):
     """Tokens D = C / (6N) that budget C buys for a model of N parameters."""
     return np.asarray(C, dtype=float) / (6.0 * np.asarray(N, dtype=float))
@@ -191,18 +189,16 @@ class ModelPoint:
     @property
     def flops(self) -> float:
         """C ≈ 6ND."""
-        return 6.0 * self.params * self.tokens
+        return six_n_d(self.params, self.tokens)
 
 
-_T1 = f"{_HOFFMANN}, Table 1"
-CHINCHILLA_TABLE1 = (
-    ModelPoint("LaMDA", 137e9, 168e9, _T1),
-    ModelPoint("GPT-3", 175e9, 300e9, _T1),
-    ModelPoint("Jurassic", 178e9, 300e9, _T1),
-    ModelPoint("Gopher", 280e9, 300e9, _T1),
-    ModelPoint("MT-NLG 530B", 530e9, 270e9, _T1),
-)
-CHINCHILLA_70B = ModelPoint("Chinchilla", 70e9, 1.4e12, f"{_HOFFMANN}, §4")
+def chinchilla_table1() -> list[ModelPoint]:
+    """Hoffmann et al. Table 1 ("current LLMs") plus Chinchilla itself, from ``lecture_utils/facts``."""
+    from .facts import load_chinchilla_table1
+
+    return [ModelPoint(r.model, r.params, r.tokens, f"{_HOFFMANN}, Table 1") for r in load_chinchilla_table1()]
+
+
 LLAMA3_405B = ModelPoint("Llama 3 405B", 405e9, 15.6e12, "Dubey et al. 2024, arXiv:2407.21783 (15.6T tokens)")
 LECTURE_EXAMPLE = ModelPoint("讲义示例 1.4B", 1.4e9, 28e9, "CS336 Lecture 1: D* = 20 N*, 1.4B → 28B tokens")
 
@@ -460,11 +456,12 @@ def bootstrap_chinchilla(N, D, L, n_boot: int = 100, seed: int = 0, level: float
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 SWEEP_CSV = RESULTS_DIR / "scaling_sweep.csv"
 QUICK_CSV = RESULTS_DIR / "scaling_sweep_quick.csv"
+FIT_JSON = RESULTS_DIR / "scaling_sweep_fit.json"
 SWEEP_SEED = 336
 CONTEXT = 64          # tokens per training sequence
 BATCH = 8             # sequences per optimizer step (512 tokens): tiny models need steps more than tokens
 VOCAB = 256           # byte-level tokens: no tokenizer to train, identical on every machine
-EVAL_SEQS = 128       # fixed validation windows (8,192 tokens) for the final eval loss
+EVAL_TOKENS = 16384   # fixed, evenly spaced validation windows for the final eval loss
 LR = 1e-2             # peak AdamW learning rate, the same for every size (not tuned per size)
 
 # The model ladder (d_model, n_layers, n_heads), about 1.5× apart in parameters (5k … 184k with the
@@ -508,89 +505,61 @@ def sweep_runs(grid: dict, seed: int = SWEEP_SEED) -> list[SweepRun]:
     return [SweepRun(float(c), d, l, h, seed) for c, sizes in sorted(grid.items()) for d, l, h in sizes]
 
 
-_TOKENS: dict[str, "object"] = {}
+_TOKENS: dict[str, np.ndarray] = {}
 
 
-def corpus_tokens():
-    """(train, val) byte-token tensors of the embedded corpus (English + Chinese), made once per process."""
-    import torch
-
+def corpus_tokens() -> tuple[np.ndarray, np.ndarray]:
+    """(train, val) byte tokens (uint8 arrays) of the embedded English + Chinese corpus, made once per process."""
     from .data import embedded_corpus, train_val_split
 
     if not _TOKENS:
         train, val = train_val_split(embedded_corpus("all"))
         for name, text in (("train", train), ("val", val)):
-            _TOKENS[name] = torch.frombuffer(bytearray(text.encode("utf-8")), dtype=torch.uint8).long()  # (n,)
+            _TOKENS[name] = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)  # (n,)
     return _TOKENS["train"], _TOKENS["val"]
 
 
 def train_run(run: SweepRun) -> dict:
-    """Train one run on CPU with one thread (bit-reproducible for a given seed); return its CSV row."""
-    import time
+    """Train one run with `lecture_utils.train.train_model` on one CPU thread; return its CSV row.
 
+    D = C / (6N) is rounded to whole steps of BATCH × CONTEXT tokens; warm-up is 10% of the steps and the
+    cosine decay ends at the run's own last step (Chinchilla's point: a schedule longer than the run
+    overstates the loss of short runs). One thread makes a seed give the same losses in-process or in a worker.
+    """
     import torch
 
-    from . import flops
-    from .model import TransformerLM, count_parameters
+    from .train import TrainConfig, train_model
 
     threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # one thread: the same seed gives the same losses, in-process or in a worker
+    torch.set_num_threads(1)
     try:
-        start = time.perf_counter()
         train, val = corpus_tokens()
         cfg = run.model_config()
-        torch.manual_seed(run.seed)
-        model = TransformerLM.from_config(cfg)
-        n_params = count_parameters(model)
-        shape = flops.TransformerShape(n_layers=cfg.num_layers, d_model=cfg.d_model, n_heads=cfg.num_heads,
-                                       d_ff=cfg.d_ff, context_length=CONTEXT, vocab_size=VOCAB, ffn="swiglu")
+        n_params = _count_params(cfg)
         steps = max(1, round(run.budget / (6 * n_params) / (BATCH * CONTEXT)))
-        tokens = steps * BATCH * CONTEXT
-        gen = torch.Generator().manual_seed(run.seed)
-        opt = torch.optim.AdamW(model.parameters(), lr=run.lr, betas=(0.9, 0.95), weight_decay=0.1)
-        warmup = max(1, steps // 10)
-        for step in range(steps):
-            # Linear warm-up, then cosine decay to 10% at the run's own last step (Chinchilla's point:
-            # a schedule longer than the run overstates the loss of short runs).
-            frac = (step - warmup) / max(1, steps - warmup)
-            lr = run.lr * ((step + 1) / warmup if step < warmup else 0.1 + 0.45 * (1 + math.cos(math.pi * frac)))
-            for group in opt.param_groups:
-                group["lr"] = lr
-            starts = torch.randint(0, len(train) - CONTEXT - 1, (BATCH,), generator=gen)  # (B,)
-            batch = torch.stack([train[s:s + CONTEXT + 1] for s in starts.tolist()])       # (B, T+1)
-            logits = model(batch[:, :-1])                                                 # (B, T, V)
-            loss = torch.nn.functional.cross_entropy(logits.flatten(0, 1), batch[:, 1:].flatten())
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-        eval_loss = evaluate(model, val)
+        tcfg = TrainConfig(batch_size=BATCH, max_steps=steps, lr=run.lr, min_lr=run.lr / 10,
+                           warmup_steps=max(1, steps // 10), seed=run.seed, eval_tokens=EVAL_TOKENS,
+                           log_interval=steps)
+        res = train_model(cfg, tcfg, train, val, device="cpu")
         return {
             "budget": run.budget, "d_model": cfg.d_model, "n_layers": cfg.num_layers,
             "n_heads": cfg.num_heads, "d_ff": cfg.d_ff, "context_length": CONTEXT, "vocab_size": VOCAB,
-            "batch_size": BATCH, "steps": steps, "tokens": tokens, "n_params": n_params,
-            "n_params_nonembedding": flops.non_embedding_params(shape),
-            "flops_6nd": 6.0 * n_params * tokens,
-            "flops_standard": flops.training_flops(shape, tokens, causal=True)["total"],
-            "tokens_per_param": tokens / n_params, "epochs": tokens / len(train), "lr": run.lr,
-            "seed": run.seed, "eval_loss": eval_loss, "seconds": time.perf_counter() - start,
+            "batch_size": BATCH, "steps": res.steps, "tokens": res.tokens_seen, "n_params": res.num_params,
+            "n_params_nonembedding": res.non_embedding_params,
+            "flops_6nd": six_n_d(res.num_params, res.tokens_seen), "flops_standard": res.total_flops,
+            "tokens_per_param": res.tokens_seen / res.num_params, "epochs": res.tokens_seen / len(train),
+            "lr": run.lr, "seed": run.seed, "eval_loss": res.final_val_loss, "seconds": res.train_time_s,
         }
     finally:
         torch.set_num_threads(threads)
 
 
-def evaluate(model, val) -> float:
-    """Mean next-token cross-entropy (nats/byte) on EVAL_SEQS evenly spaced validation windows."""
-    import torch
+def _count_params(cfg) -> int:
+    """Total parameters of a `ModelConfig`, from the shape (no model built)."""
+    from .flops import param_count
+    from .model import transformer_shape
 
-    starts = torch.linspace(0, len(val) - CONTEXT - 1, EVAL_SEQS).long()                  # (E,)
-    batch = torch.stack([val[s:s + CONTEXT + 1] for s in starts.tolist()])                 # (E, T+1)
-    model.eval()
-    with torch.no_grad():
-        logits = model(batch[:, :-1])                                                     # (E, T, V)
-        loss = torch.nn.functional.cross_entropy(logits.flatten(0, 1), batch[:, 1:].flatten())
-    model.train()
-    return float(loss)
+    return param_count(transformer_shape(cfg))
 
 
 def run_sweep(grid: dict, seed: int = SWEEP_SEED, jobs: int = 1, progress: bool = False) -> list[dict]:
@@ -669,6 +638,21 @@ def read_sweep(path: Path = SWEEP_CSV):
     return df
 
 
+def fit_sweep(df, n_boot2: int = 1000, n_boot3: int = 100, seed: int = 0, level: float = 0.8) -> dict:
+    """Approach 2 and Approach 3 on a sweep DataFrame: {approach: {name: [estimate, lo, hi]}}."""
+    C, N, L, D = (df[k].to_numpy(dtype=float) for k in ("budget", "n_params", "eval_loss", "tokens"))
+    a2 = isoflop_analysis(C, N, L, n_boot=n_boot2, seed=seed, level=level)
+    a3 = bootstrap_chinchilla(N, D, L, n_boot=n_boot3, seed=seed, level=level)
+    est2 = {"a": a2.a.exponent, "b": a2.b.exponent, "alpha_C": -a2.loss_fit.exponent}
+    f = a3.law
+    est3 = {"E": f.E, "A": f.A, "B": f.B, "alpha": f.alpha, "beta": f.beta, "a": f.a}
+    return {
+        "level": level, "n_boot": {"approach2": n_boot2, "approach3": n_boot3}, "seed": seed,
+        "approach2": {k: [v, *map(float, a2.intervals[k])] for k, v in est2.items()},
+        "approach3": {k: [v, *map(float, a3.intervals[k])] for k, v in est3.items()},
+    }
+
+
 def main(argv: list[str] | None = None) -> None:
     """CLI: ``python -m lecture_utils.scaling sweep [--quick] [--out PATH] [--seed N] [--jobs N]``."""
     import argparse
@@ -685,7 +669,26 @@ def main(argv: list[str] | None = None) -> None:
     sw.add_argument("--out", type=Path, default=None, help="CSV path (default: the committed results file)")
     sw.add_argument("--seed", type=int, default=SWEEP_SEED)
     sw.add_argument("--jobs", type=int, default=1, help="worker processes (one thread each); results do not depend on it")
+    ft = sub.add_parser("fit", help="fit Approaches 2 and 3 (with bootstrap intervals) to the sweep CSV")
+    ft.add_argument("--csv", type=Path, default=SWEEP_CSV)
+    ft.add_argument("--out", type=Path, default=FIT_JSON)
     args = parser.parse_args(argv)
+
+    if args.command == "fit":
+        import json
+        import os
+        import tempfile
+
+        torch.set_num_threads(1)
+        result = fit_sweep(read_sweep(args.csv))
+        result["command"] = "python -m lecture_utils.scaling fit"
+        fd, tmp = tempfile.mkstemp(dir=Path(args.out).parent, suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(result, f, indent=2)
+            f.write("\n")
+        os.replace(tmp, args.out)
+        print(json.dumps(result, indent=2))
+        return
 
     grid = QUICK_GRID if args.quick else FULL_GRID
     out = args.out or (QUICK_CSV if args.quick else SWEEP_CSV)
@@ -699,7 +702,7 @@ def main(argv: list[str] | None = None) -> None:
         "python": platform.python_version(), "machine": platform.machine(),
         "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "notes": "byte-level tokens of the embedded English+Chinese corpus; eval_loss in nats/byte on "
-                 f"{EVAL_SEQS} fixed validation windows; C = 6·N·D with N = all parameters",
+                 f"{EVAL_TOKENS} fixed validation tokens; C = 6·N·D with N = all parameters",
     }
     write_sweep_csv(rows, out, meta)
     print(f"wrote {len(rows)} runs to {out} in {wall:.0f} s")
