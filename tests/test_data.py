@@ -4,11 +4,11 @@ The download is tested only against a local HTTP server on 127.0.0.1 started her
 """
 from __future__ import annotations
 
-import sys
 import hashlib
 import http.server
 import re
 import socket
+import sys
 import threading
 from collections import Counter
 from pathlib import Path
