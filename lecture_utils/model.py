@@ -185,11 +185,14 @@ class RotaryPositionalEmbedding(nn.Module):
         self.register_buffer("sin", angles.sin().float(), persistent=False)  # (L, d_k/2)
 
     def forward(self, x: Tensor, token_positions: Tensor) -> Tensor:
-        cos = self.cos[token_positions].to(x.dtype)  # (..., T, d_k/2)
-        sin = self.sin[token_positions].to(x.dtype)  # (..., T, d_k/2)
-        x_even, x_odd = x.unflatten(-1, (-1, 2)).unbind(-1)  # 2 x (..., T, d_k/2)
-        rotated = torch.stack((x_even * cos - x_odd * sin, x_even * sin + x_odd * cos), dim=-1)  # (..., T, d_k/2, 2)
-        return rotated.flatten(-2)  # (..., T, d_k): pairs back in interleaved order
+        cos, sin = self.cos[token_positions], self.sin[token_positions]  # (..., T, d_k/2) each
+        pairs = x.float().unflatten(-1, (-1, 2))  # (..., T, d_k/2, 2): (x[2i], x[2i+1])
+        if x.device.type == "mps":  # no complex kernels there: the rotation written out
+            x_even, x_odd = pairs.unbind(-1)  # (..., T, d_k/2) each
+            rotated = torch.stack((x_even * cos - x_odd * sin, x_even * sin + x_odd * cos), dim=-1)
+        else:  # the same rotation as one complex product (x[2i] + i x[2i+1]) * e^(i angle): one fast kernel
+            rotated = torch.view_as_real(torch.view_as_complex(pairs) * torch.complex(cos, sin))
+        return rotated.flatten(-2).to(x.dtype)  # (..., T, d_k), pairs back in interleaved order
 
 
 class SwiGLU(nn.Module):
@@ -202,8 +205,7 @@ class SwiGLU(nn.Module):
         self.w3 = Linear(d_model, d_ff, device=device, dtype=dtype)
 
     def forward(self, x: Tensor) -> Tensor:
-        gate = self.w1(x)  # (..., d_ff)
-        return self.w2(gate * torch.sigmoid(gate) * self.w3(x))  # (..., d_ff) -> (..., d_model)
+        return self.w2(F.silu(self.w1(x)) * self.w3(x))  # (..., d_ff) -> (..., d_model); F.silu = z * sigmoid(z), fused
 
 
 def softmax(x: Tensor, dim: int) -> Tensor:

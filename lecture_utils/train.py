@@ -225,12 +225,36 @@ def get_batch(
 # ---------------------------------------------------------------------------------------------- maths
 
 
+class _CrossEntropy(torch.autograd.Function):
+    """Mean cross-entropy over rows of (N, V) logits, with the textbook gradient (softmax - one_hot) / N."""
+
+    @staticmethod
+    def forward(ctx, logits: Tensor, targets: Tensor) -> Tensor:
+        row_max = logits.amax(dim=-1, keepdim=True)  # (N, 1): subtracting it keeps exp() <= 1, no overflow
+        probs = (logits - row_max).exp_()  # (N, V) unnormalised
+        total = probs.sum(dim=-1, keepdim=True)  # (N, 1)
+        log_normaliser = total.log() + row_max  # (N, 1) = logsumexp(logits)
+        target_logit = logits.gather(-1, targets[:, None])  # (N, 1)
+        ctx.save_for_backward(probs.div_(total), targets)  # softmax, kept for the backward pass
+        return (log_normaliser - target_logit).mean()
+
+    @staticmethod
+    def backward(ctx, grad_out: Tensor):
+        probs, targets = ctx.saved_tensors
+        scale = grad_out / targets.numel()
+        grad = probs * scale  # (N, V): d loss / d logits = (softmax - one_hot(target)) / N
+        grad.scatter_add_(-1, targets[:, None], (-scale).expand(targets.numel(), 1).to(grad.dtype))
+        return grad, None
+
+
 def cross_entropy(logits: Tensor, targets: Tensor) -> Tensor:
-    """Mean of -log softmax(logits)[target]; logsumexp subtracts the row maximum, so exp never overflows."""
-    logits = logits.float()  # (..., V): bf16 logits would round the loss
-    log_normaliser = torch.logsumexp(logits, dim=-1)  # (...,) = max + log(sum(exp(logits - max)))
-    target_logit = logits.gather(-1, targets.unsqueeze(-1)).squeeze(-1)  # (...,)
-    return (log_normaliser - target_logit).mean()
+    """Mean of -log softmax(logits)[target] over all positions, computed stably (max subtracted first).
+
+    logits (..., V), targets (...) -> scalar. A hand-written backward avoids autograd's extra passes
+    over the (tokens x vocabulary) logits, the largest tensor of a small model.
+    """
+    vocab = logits.shape[-1]
+    return _CrossEntropy.apply(logits.float().reshape(-1, vocab), targets.reshape(-1))  # (N, V), (N,)
 
 
 class AdamW(torch.optim.Optimizer):
@@ -259,7 +283,7 @@ class AdamW(torch.optim.Optimizer):
                 p.mul_(1 - lr * decay)  # decoupled weight decay, applied to the weights before the update
                 m.lerp_(g, 1 - beta1)  # m = beta1 m + (1 - beta1) g
                 v.mul_(beta2).addcmul_(g, g, value=1 - beta2)  # v = beta2 v + (1 - beta2) g^2
-                denom = (v.sqrt() / math.sqrt(1 - beta2**t)).add_(eps)  # bias-corrected sqrt(v) + eps
+                denom = v.sqrt().div_(math.sqrt(1 - beta2**t)).add_(eps)  # bias-corrected sqrt(v) + eps
                 p.addcdiv_(m, denom, value=-lr / (1 - beta1**t))  # bias-corrected m / denom
         return loss
 

@@ -1,0 +1,217 @@
+"""Training speed of lecture_utils.model.TransformerLM against Hugging Face `transformers`' LlamaForCausalLM.
+
+Both models get the same configuration (d_model, layers, heads, d_ff, vocabulary, context, untied
+output head, RoPE theta, no biases, RMSNorm eps) and are first checked to compute the same logits
+from the same weights (our interleaved RoPE pairs become Llama's half-split pairs by permuting the
+rows of W_Q and W_K). Then each runs full training steps (forward, cross-entropy, backward, gradient
+clipping, AdamW) on the same batches, interleaved repeat by repeat so that a noisy, shared machine
+hurts both equally. Reported: tokens/s (median over repeats, with min-max spread), the ratio ours/HF,
+and MFU = tokens/s x training FLOPs per token (lecture_utils.flops, standard accounting) / the float32
+(or bf16) matmul throughput measured on this machine in the same run.
+
+    .venv/bin/pip install -r benchmarks/requirements.txt
+    .venv/bin/python benchmarks/bench_model.py                       # CPU, three configs
+    .venv/bin/python benchmarks/bench_model.py --device cuda --precision bf16 --batch-size 64
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from lecture_utils.flops import training_flops_per_token  # noqa: E402
+from lecture_utils.model import ModelConfig, TransformerLM, count_parameters, transformer_shape  # noqa: E402
+from lecture_utils.train import AdamW, clip_grad_norm, cross_entropy, resolve_device  # noqa: E402
+
+CONFIGS = {
+    "2M": ModelConfig(vocab_size=4096, context_length=128, d_model=128, num_layers=4, num_heads=4, d_ff=384),
+    "8M": ModelConfig(vocab_size=10000, context_length=256, d_model=256, num_layers=4, num_heads=8, d_ff=704),
+    "22M": ModelConfig(vocab_size=10000, context_length=256, d_model=384, num_layers=6, num_heads=6, d_ff=1024),
+}
+
+
+def hf_model(cfg: ModelConfig, device: torch.device):
+    """LlamaForCausalLM with exactly the shape of `cfg` (fp32 weights, SDPA attention)."""
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    hc = LlamaConfig(
+        vocab_size=cfg.vocab_size, hidden_size=cfg.d_model, intermediate_size=cfg.d_ff,
+        num_hidden_layers=cfg.num_layers, num_attention_heads=cfg.num_heads, num_key_value_heads=cfg.num_heads,
+        max_position_embeddings=cfg.context_length, rope_theta=cfg.rope_theta, rms_norm_eps=cfg.norm_eps,
+        tie_word_embeddings=False, attention_bias=False, mlp_bias=False, hidden_act="silu",
+        attn_implementation="sdpa",
+    )
+    return LlamaForCausalLM(hc).to(device)
+
+
+def copy_weights_to_hf(ours: TransformerLM, hf) -> None:
+    """Load our weights into the Llama model so both compute the same function."""
+    cfg = ours.config
+    d_k = cfg.head_dim
+    # Our RoPE rotates pairs (2i, 2i+1); Llama's rotates (i, i + d_k/2): list even rows, then odd rows.
+    perm = torch.cat([torch.arange(0, d_k, 2), torch.arange(1, d_k, 2)])
+    rows = torch.cat([h * d_k + perm for h in range(cfg.num_heads)])
+    with torch.no_grad():
+        hf.model.embed_tokens.weight.copy_(ours.token_embeddings.weight)
+        for mine, theirs in zip(ours.layers, hf.model.layers):
+            theirs.self_attn.q_proj.weight.copy_(mine.attn.q_proj.weight[rows])
+            theirs.self_attn.k_proj.weight.copy_(mine.attn.k_proj.weight[rows])
+            theirs.self_attn.v_proj.weight.copy_(mine.attn.v_proj.weight)
+            theirs.self_attn.o_proj.weight.copy_(mine.attn.output_proj.weight)
+            theirs.mlp.gate_proj.weight.copy_(mine.ffn.w1.weight)
+            theirs.mlp.up_proj.weight.copy_(mine.ffn.w3.weight)
+            theirs.mlp.down_proj.weight.copy_(mine.ffn.w2.weight)
+            theirs.input_layernorm.weight.copy_(mine.ln1.weight)
+            theirs.post_attention_layernorm.weight.copy_(mine.ln2.weight)
+        hf.model.norm.weight.copy_(ours.ln_final.weight)
+        hf.lm_head.weight.copy_(ours.lm_head.weight)
+
+
+def matmul_peak(device: torch.device, dtype: torch.dtype, n: int, repeats: int = 5) -> float:
+    """Best-of-`repeats` FLOP/s of an n x n x n matmul (2 n^3 FLOPs)."""
+    a = torch.randn(n, n, device=device, dtype=dtype)
+    b = torch.randn(n, n, device=device, dtype=dtype)
+    for _ in range(2):
+        a @ b
+    best = float("inf")
+    for _ in range(repeats):
+        sync(device)
+        t0 = time.perf_counter()
+        for _ in range(4 if device.type == "cuda" else 1):
+            a @ b
+        sync(device)
+        best = min(best, (time.perf_counter() - t0) / (4 if device.type == "cuda" else 1))
+    return 2 * n**3 / best
+
+
+def sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+@dataclass
+class Runner:
+    name: str
+    step: callable
+
+
+def make_runner(name: str, model, optimizer, loss_fn, clip, batches, device, precision: str) -> Runner:
+    params = [p for p in model.parameters()]
+
+    def step(i: int) -> None:
+        x, y = batches[i % len(batches)]
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16"):
+            logits = model(x)
+        if not isinstance(logits, torch.Tensor):
+            logits = logits.logits  # HF returns a ModelOutput
+        loss = loss_fn(logits, y)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        clip(params, 1.0)
+        optimizer.step()
+
+    return Runner(name, step)
+
+
+def hf_loss(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    return F.cross_entropy(logits.float().flatten(0, 1), y.flatten())
+
+
+def bench_config(label: str, cfg: ModelConfig, args, device: torch.device, peak: float) -> list[dict]:
+    torch.manual_seed(0)
+    ours = TransformerLM.from_config(cfg, device=device)
+    hf = hf_model(cfg, device)
+    copy_weights_to_hf(ours, hf)
+    probe = torch.randint(0, cfg.vocab_size, (2, cfg.context_length), device=device)
+    with torch.no_grad():
+        diff = (ours(probe) - hf(probe).logits).abs().max().item()
+    tol = 1e-3 if device.type == "cpu" else 5e-2  # GPU fp32 matmuls may use TF32 paths
+    if diff > tol:
+        raise SystemExit(f"{label}: our logits differ from Llama's by {diff:.2e}: configurations do not match")
+    if args.compile:
+        ours, hf = torch.compile(ours), torch.compile(hf)
+    gen = torch.Generator().manual_seed(1)
+    batches = []
+    for _ in range(4):
+        ids = torch.randint(0, cfg.vocab_size, (args.batch_size, cfg.context_length + 1), generator=gen).to(device)
+        batches.append((ids[:, :-1], ids[:, 1:]))
+    kw = dict(lr=1e-3, betas=(0.9, 0.95), eps=1e-8, weight_decay=0.1)
+    runners = [
+        make_runner("ours", ours, AdamW(ours.parameters(), **kw), cross_entropy, clip_grad_norm, batches, device, args.precision),
+        make_runner("transformers", hf, torch.optim.AdamW(hf.parameters(), **kw), hf_loss,
+                    torch.nn.utils.clip_grad_norm_, batches, device, args.precision),
+    ]
+    for r in runners:  # warm-up: allocator, kernels, compilation
+        for i in range(args.warmup):
+            r.step(i)
+    sync(device)
+    tokens_per_step = args.batch_size * cfg.context_length
+    speeds: dict[str, list[float]] = {r.name: [] for r in runners}
+    for rep in range(args.repeats):
+        for r in runners if rep % 2 == 0 else runners[::-1]:  # alternate the order between repeats
+            sync(device)
+            t0 = time.perf_counter()
+            for i in range(args.steps):
+                r.step(i)
+            sync(device)
+            speeds[r.name].append(tokens_per_step * args.steps / (time.perf_counter() - t0))
+    fpt = training_flops_per_token(transformer_shape(cfg))["total"]
+    rows = []
+    for name, values in speeds.items():
+        med = statistics.median(values)
+        rows.append(dict(config=label, model=name, params=count_parameters(ours), tokens_per_s=med,
+                         spread=(min(values), max(values)), mfu=med * fpt / peak, logit_diff=diff))
+    rows[0]["ratio"] = rows[0]["tokens_per_s"] / rows[1]["tokens_per_s"]
+    return rows
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N, mps or auto")
+    parser.add_argument("--precision", default="fp32", choices=["fp32", "bf16"], help="bf16 = autocast (GPUs)")
+    parser.add_argument("--configs", nargs="*", default=list(CONFIGS), choices=list(CONFIGS))
+    parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--steps", type=int, default=3, help="timed steps per repeat")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
+    parser.add_argument("--compile", action="store_true", help="torch.compile both models")
+    args = parser.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    device = resolve_device(args.device)
+    dtype = torch.bfloat16 if args.precision == "bf16" else torch.float32
+    peaks = [matmul_peak(device, dtype, 4096 if device.type == "cuda" else 2048) for _ in range(2)]
+    rows = []
+    for label in args.configs:
+        rows += bench_config(label, CONFIGS[label], args, device, max(peaks))
+        peaks.append(matmul_peak(device, dtype, 4096 if device.type == "cuda" else 2048))
+    peak = max(peaks)
+    for row in rows:  # MFU against the best peak seen during the whole run
+        row["mfu"] = row["tokens_per_s"] * training_flops_per_token(transformer_shape(CONFIGS[row["config"]]))["total"] / peak
+    import transformers
+
+    print(f"device {device.type} ({torch.get_num_threads()} threads), {args.precision}, torch {torch.__version__}, "
+          f"transformers {transformers.__version__}, batch {args.batch_size}, {args.steps} steps x {args.repeats} repeats")
+    print(f"measured {args.precision} matmul peak: {peak / 1e9:,.1f} GFLOP/s (best of {len(peaks)} probes; "
+          f"min {min(peaks) / 1e9:,.1f})\n")
+    print("| config | params | context | model | tokens/s (median) | min-max | ours / HF | MFU |")
+    print("|---|---:|---:|---|---:|---:|---:|---:|")
+    for row in rows:
+        cfg = CONFIGS[row["config"]]
+        ratio = f"{row['ratio']:.2f}" if "ratio" in row else ""
+        print(f"| {row['config']} (d={cfg.d_model}, L={cfg.num_layers}) | {row['params'] / 1e6:.1f}M | {cfg.context_length} "
+              f"| {row['model']} | {row['tokens_per_s']:,.0f} | {row['spread'][0]:,.0f}-{row['spread'][1]:,.0f} "
+              f"| {ratio} | {100 * row['mfu']:.0f}% |")
+
+
+if __name__ == "__main__":
+    main()
