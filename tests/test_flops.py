@@ -133,3 +133,21 @@ def test_shares_sum_to_100():
     for model in OPT.values():
         for accounting in ("standard", "roller"):
             assert math.isclose(sum(shares(flops_per_token(model.shape, accounting)).values()), 100.0)
+
+
+def test_other_fact_tables_load_and_agree_with_6nd():
+    from lecture_utils.facts import (ERAS, load_chinchilla_table1, load_landscape_timeline,
+                                     load_web_documents, load_wei_table1, source_note)
+    from lecture_utils.references import REFERENCES
+
+    wei = load_wei_table1()
+    assert len(wei) == 22 and {r.kind for r in wei} == {"few-shot", "augmented"}
+    gpt3_175b = [r for r in wei if r.model == "GPT-3" and r.params == 175e9]
+    assert gpt3_175b and all(r.flops == pytest.approx(six_n_d(175e9, 300e9), rel=0.02) for r in gpt3_175b)
+    chinchilla = {r.model: r for r in load_chinchilla_table1()}
+    assert chinchilla["Chinchilla"].tokens / chinchilla["Chinchilla"].params == pytest.approx(20)
+    timeline = load_landscape_timeline()
+    assert {e.era for e in timeline} == set(ERAS) and all(e.reference in REFERENCES for e in timeline)
+    docs = load_web_documents()
+    assert len(docs) == 12 and len({d.url for d in docs}) == 12
+    assert "arXiv:2005.14165" in source_note("gpt3_table_2_1.csv")
