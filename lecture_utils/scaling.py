@@ -28,6 +28,7 @@ Deliberate simplifications
 """
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 from dataclasses import dataclass, field
@@ -358,6 +359,19 @@ class ChinchillaFit:
     intervals: dict = field(default_factory=dict)  # name -> (lo, hi)
 
 
+@contextlib.contextmanager
+def _one_thread():
+    """Run torch on one thread inside the block: tiny tensors gain nothing from more, and results stay reproducible."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
 def _log_pred(theta, logN, logD):
     """ln L̂ = LSE(a − α ln N, b − β ln D, e), i.e. L̂ = e^a/N^α + e^b/D^β + e^e. theta: (..., 5)."""
     import torch
@@ -376,14 +390,19 @@ def _huber(r, delta: float):
     return torch.where(ar <= delta, 0.5 * r**2, delta * (ar - 0.5 * delta))
 
 
-def fit_chinchilla(N, D, L, delta: float = 1e-3, n_starts: int = 8,
-                   init_grid: dict | None = None, weights=None, max_iter: int = 500) -> ChinchillaFit:
+def fit_chinchilla(N, D, L, delta: float = 1e-3, n_starts: int = 4,
+                   init_grid: dict | None = None, weights=None, max_iter: int = 200) -> ChinchillaFit:
     """Approach 3: minimise Σ Huber_δ(ln L̂(N,D) − ln L) with L-BFGS from the best grid starts.
 
     Every point of `init_grid` (Chinchilla's 4,500 by default) is scored in one vectorised pass; L-BFGS
     then runs from the `n_starts` best, and the lowest final objective wins. `weights` (one per row)
     lets the bootstrap reuse this function with resampling counts.
     """
+    with _one_thread():
+        return _fit_chinchilla(N, D, L, delta, n_starts, init_grid, weights, max_iter)
+
+
+def _fit_chinchilla(N, D, L, delta, n_starts, init_grid, weights, max_iter) -> ChinchillaFit:
     import torch
 
     N, D, L = (np.asarray(v, dtype=float) for v in (N, D, L))
@@ -427,10 +446,10 @@ def fit_chinchilla(N, D, L, delta: float = 1e-3, n_starts: int = 8,
 
 
 def bootstrap_chinchilla(N, D, L, n_boot: int = 100, seed: int = 0, level: float = 0.8,
-                         delta: float = 1e-3) -> ChinchillaFit:
+                         delta: float = 1e-3, max_iter: int = 100) -> ChinchillaFit:
     """Approach 3 with percentile intervals for (E, A, B, α, β, a): runs resampled with replacement.
 
-    Each resample starts from the full-data optimum plus the best 2 grid points (a cheap warm start).
+    Each resample runs L-BFGS twice, from the full-data optimum (a warm start) and from the best grid point.
     """
     N, D, L = (np.asarray(v, dtype=float) for v in (N, D, L))
     full = fit_chinchilla(N, D, L, delta=delta)
@@ -440,8 +459,8 @@ def bootstrap_chinchilla(N, D, L, n_boot: int = 100, seed: int = 0, level: float
 
     def stat(idx):
         counts = np.bincount(idx, minlength=len(N))
-        fits = [fit_chinchilla(N, D, L, delta=delta, weights=counts, init_grid=warm, n_starts=1),
-                fit_chinchilla(N, D, L, delta=delta, weights=counts, n_starts=2)]
+        fits = [fit_chinchilla(N, D, L, delta=delta, weights=counts, init_grid=grid, n_starts=1, max_iter=max_iter)
+                for grid in (warm, None)]
         g = min(fits, key=lambda r: r.objective).law
         return [g.E, g.A, g.B, g.alpha, g.beta, g.a]
 
@@ -526,13 +545,9 @@ def train_run(run: SweepRun) -> dict:
     cosine decay ends at the run's own last step (Chinchilla's point: a schedule longer than the run
     overstates the loss of short runs). One thread makes a seed give the same losses in-process or in a worker.
     """
-    import torch
-
     from .train import TrainConfig, train_model
 
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
+    with _one_thread():
         train, val = corpus_tokens()
         cfg = run.model_config()
         n_params = _count_params(cfg)
@@ -550,8 +565,6 @@ def train_run(run: SweepRun) -> dict:
             "tokens_per_param": res.tokens_seen / res.num_params, "epochs": res.tokens_seen / len(train),
             "lr": run.lr, "seed": run.seed, "eval_loss": res.final_val_loss, "seconds": res.train_time_s,
         }
-    finally:
-        torch.set_num_threads(threads)
 
 
 def _count_params(cfg) -> int:
