@@ -167,6 +167,7 @@ def small_parallel(monkeypatch):
     """Make the parallel path kick in on small inputs, with many small chunks."""
     monkeypatch.setattr(bpe_train, "PARALLEL_MIN_BYTES", 1000)
     monkeypatch.setattr(bpe_train, "BLOCK_BYTES", 1 << 10)
+    monkeypatch.setattr(bpe_train, "CHUNK_BYTES", 1 << 12)
 
 
 def _sample_text(seed: int, n: int) -> str:

@@ -205,6 +205,8 @@ class BPETokenizer(Tokenizer):
                     best, best_pair = found, pair
             if best is None:
                 break
+            # Merge every occurrence, left to right (later ranks cannot apply in between: a pair
+            # containing the new token always has a higher rank).
             first, second = best_pair
             merged, out, i, n = best[1], [], 0, len(ids)
             while i < n:

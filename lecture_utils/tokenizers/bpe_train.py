@@ -47,7 +47,8 @@ from .pretokenize import find_byte_cut, find_cut_forward, inside_special, iter_b
 
 __all__ = ["train_bpe", "train_bpe_from_counts", "count_pretokens", "BLOCK_BYTES", "PARALLEL_MIN_BYTES"]
 
-BLOCK_BYTES = 1 << 20  # pre-tokenize in blocks of ~1 MB: bounds the memory of the temporary token lists
+BLOCK_BYTES = 1 << 19  # pre-tokenize in blocks of ~0.5 MB: bounds the memory of the temporary token lists
+CHUNK_BYTES = 1 << 21  # one task for a worker process: ~2 MB of text
 PARALLEL_MIN_BYTES = 4 << 20  # below ~4 MB, starting worker processes costs more than it saves
 
 
@@ -109,11 +110,23 @@ def _check_source(source: object) -> str | Path:
 def _count_text(text: str, specials: tuple[str, ...]) -> Counter:
     """Pre-token counts of one piece of text, special tokens cut out first."""
     counts: Counter = Counter()
-    splitter = special_pattern(specials, capture=False)
-    for part in (splitter.split(text) if splitter is not None else (text,)):
+    for part in _between_specials(text, specials):
         for block in iter_blocks(part, BLOCK_BYTES):
             counts.update(pretokenize(block))
     return counts
+
+
+def _between_specials(text: str, specials: tuple[str, ...]) -> Iterable[str]:
+    """The pieces of text between special tokens, one at a time (not a list: saves a copy of text)."""
+    splitter = special_pattern(specials, capture=False)
+    if splitter is None:
+        yield text
+        return
+    start = 0
+    for m in splitter.finditer(text):
+        yield text[start:m.start()]
+        start = m.end()
+    yield text[start:]
 
 
 def _read_range(path: Path, start: int, end: int) -> str:
@@ -218,8 +231,10 @@ def count_pretokens(source: str | os.PathLike, special_tokens: Iterable[str] = (
     if size < PARALLEL_MIN_BYTES:
         workers = 1
     # More chunks than workers: each chunk's temporary lists stay small and the load balances itself.
-    n_chunks = max(workers, -(-size // (8 * BLOCK_BYTES))) if workers > 1 else max(1, -(-size // (16 * BLOCK_BYTES)))
+    n_chunks = max(workers, -(-size // CHUNK_BYTES))
     if isinstance(source, str):
+        if workers <= 1:  # in this process: no need to cut the text, nor to copy it
+            n_chunks = 1
         tasks = [("text", chunk, specials) for chunk in _text_chunks(source, n_chunks, specials)]
     else:
         bounds = _file_boundaries(source, n_chunks, specials)
@@ -282,12 +297,12 @@ def train_bpe_from_counts(word_counts: dict[str, int] | dict[bytes, int], vocab_
     """
     specials = _check_specials(special_tokens)
     vocab_size = _check_vocab_size(vocab_size, specials)
-    vocab: dict[int, bytes] = {i: bytes([i]) for i in range(256)}
-    for s in specials:
-        vocab[len(vocab)] = s.encode("utf-8")
-    num_merges = vocab_size - len(vocab)
+    words, counts = _as_id_strings(word_counts)
+    return _merge_loop(words, counts, vocab_size, specials, progress)
 
-    # Each pre-token as a str of chr(token id); to start with, chr(byte) for each UTF-8 byte.
+
+def _as_id_strings(word_counts: dict[str, int] | dict[bytes, int]) -> tuple[list[str], list[int]]:
+    """Each pre-token as a str of chr(token id), to start with chr(byte) per UTF-8 byte; and its count."""
     words: list[str] = []
     counts: list[int] = []
     for word, count in word_counts.items():
@@ -295,19 +310,31 @@ def train_bpe_from_counts(word_counts: dict[str, int] | dict[bytes, int], vocab_
         if len(raw) >= 2 and count > 0:  # a single byte has no pair: it can never take part in a merge
             words.append(raw.decode("latin-1"))  # latin-1 maps byte x to chr(x): exactly our ids 0..255
             counts.append(count)
+    return words, counts
+
+
+def _merge_loop(words: list[str], counts: list[int], vocab_size: int, specials: tuple[str, ...],
+                progress: bool) -> tuple[dict[int, bytes], list[tuple[bytes, bytes]]]:
+    """The merges (step 4 of the module docstring); rewrites `words` in place."""
+    vocab: dict[int, bytes] = {i: bytes([i]) for i in range(256)}
+    for s in specials:
+        vocab[len(vocab)] = s.encode("utf-8")
+    num_merges = vocab_size - len(vocab)
 
     pair_counts: dict[str, int] = {}  # pair = 2-char str (chr(a) + chr(b)) -> weighted count
-    where: dict[str, set[int]] = {}  # pair -> indices of the words that contain it (may be stale)
+    # pair -> indices of the words that contain it. A list, not a set (a third of the memory): it may
+    # hold a word twice, or a word that no longer has the pair; the merge loop skips both.
+    where: dict[str, list[int]] = {}
     for wi, word in enumerate(words):
         c = counts[wi]
         for i in range(len(word) - 1):
             pair = word[i:i + 2]
             pair_counts[pair] = pair_counts.get(pair, 0) + c
-            s = where.get(pair)
-            if s is None:
-                where[pair] = {wi}
-            else:
-                s.add(wi)
+            indices = where.get(pair)
+            if indices is None:
+                where[pair] = [wi]
+            elif indices[-1] != wi:
+                indices.append(wi)
 
     inv = [_inverted_key(vocab[i]) for i in range(256)]
     inv += [b""] * len(specials)  # never used: special tokens are in no word
@@ -334,7 +361,7 @@ def train_bpe_from_counts(word_counts: dict[str, int] | dict[bytes, int], vocab_
         first, second = pair
         for wi in where.pop(pair):
             word = words[wi]
-            if pair not in word:  # stale index entry: an earlier merge removed the pair here
+            if pair not in word:  # stale or repeated index entry: nothing (left) to merge here
                 continue
             c = counts[wi]
             # Only the pairs next to an occurrence change: (x, first) -> (x, new) on the left and
@@ -354,17 +381,21 @@ def train_bpe_from_counts(word_counts: dict[str, int] | dict[bytes, int], vocab_
                     changes.append((second + right[0], new + right[0]))
                 for old, fresh in changes:
                     if old != pair:
-                        pair_counts[old] -= c
+                        left_over = pair_counts[old] - c
+                        if left_over:
+                            pair_counts[old] = left_over
+                        else:  # gone for good: a pair without the newest token never reappears
+                            del pair_counts[old]
+                            del where[old]
                     if fresh in pair_counts:
                         pair_counts[fresh] += c
+                        indices = where[fresh]
+                        if indices[-1] != wi:
+                            indices.append(wi)
                     else:
                         pair_counts[fresh] = c
+                        where[fresh] = [wi]
                         touched.add(fresh)
-                    s = where.get(fresh)
-                    if s is None:
-                        where[fresh] = {wi}
-                    else:
-                        s.add(wi)
         for p in touched:
             c = pair_counts[p]
             if c > 0:
@@ -388,5 +419,5 @@ def train_bpe(source: str | os.PathLike, vocab_size: int, special_tokens: Iterab
     """
     specials = _check_specials(special_tokens)
     vocab_size = _check_vocab_size(vocab_size, specials)
-    counts = count_pretokens(source, specials, num_processes=num_processes, progress=progress)
-    return train_bpe_from_counts(counts, vocab_size, specials, progress=progress)
+    words, counts = _as_id_strings(count_pretokens(source, specials, num_processes=num_processes, progress=progress))
+    return _merge_loop(words, counts, vocab_size, specials, progress)  # (the Counter is freed by now)
