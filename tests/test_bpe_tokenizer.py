@@ -237,10 +237,10 @@ def test_save_is_atomic(small, tmp_path, monkeypatch):
     path = small.save(tmp_path / "tok.txt")
     before = path.read_bytes()
 
-    def broken_fsync(fd):
+    def broken_replace(src, dst):
         raise OSError("disk full")
 
-    monkeypatch.setattr(os, "fsync", broken_fsync)
+    monkeypatch.setattr(os, "replace", broken_replace)
     with pytest.raises(OSError, match="disk full"):
         small.save(path)
     assert path.read_bytes() == before  # the old file is untouched

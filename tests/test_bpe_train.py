@@ -249,3 +249,12 @@ def test_bad_sources(tmp_path):
     with pytest.raises(ValueError, match="not valid UTF-8"):
         train_bpe(bad, 300)
     assert isinstance(Path(bad), Path)
+
+
+def test_spawned_workers(monkeypatch, small_parallel):
+    """Where fork is unsafe (a multi-threaded parent such as a Jupyter kernel) workers are spawned."""
+    import multiprocessing
+
+    monkeypatch.setattr(bpe_train, "_mp_context", lambda: multiprocessing.get_context("spawn"))
+    text = _sample_text(3, 5_000)
+    assert count_pretokens(text, [EOT], num_processes=2) == count_pretokens(text, [EOT], num_processes=1)

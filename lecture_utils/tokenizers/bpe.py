@@ -43,7 +43,6 @@ import hashlib
 import json
 import operator
 import os
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import chain
 from pathlib import Path
@@ -398,19 +397,10 @@ class BPETokenizer(Tokenizer):
 
     def save(self, path: str | os.PathLike) -> Path:
         """Write the tokenizer to a text file, atomically (temporary file + rename); returns the path."""
+        from ..encodings import _write_atomic  # the package's one atomic writer
+
         path = Path(path)
-        text = self._serialize()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-                f.write(text)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        _write_atomic(path, self._serialize().encode("utf-8"))
         return path
 
     @classmethod

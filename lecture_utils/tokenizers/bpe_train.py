@@ -43,7 +43,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from .pretokenize import find_byte_cut, find_cut_forward, inside_special, iter_blocks, pretokenize, special_pattern
+from .pretokenize import find_byte_cut, inside_special, iter_blocks, pretokenize, special_pattern
 
 __all__ = ["train_bpe", "train_bpe_from_counts", "count_pretokens", "BLOCK_BYTES", "PARALLEL_MIN_BYTES"]
 
