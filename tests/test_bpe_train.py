@@ -258,3 +258,12 @@ def test_spawned_workers(monkeypatch, small_parallel):
     monkeypatch.setattr(bpe_train, "_mp_context", lambda: multiprocessing.get_context("spawn"))
     text = _sample_text(3, 5_000)
     assert count_pretokens(text, [EOT], num_processes=2) == count_pretokens(text, [EOT], num_processes=1)
+
+
+def test_a_str_is_text_even_if_it_names_a_file(tmp_path):
+    path = tmp_path / "corpus.txt"
+    path.write_text("hello hello hello", encoding="utf-8")
+    with pytest.warns(UserWarning, match="pathlib.Path"):
+        _, merges = train_bpe(str(path), 257)
+    assert merges != train_bpe(path, 257)[1]  # the path's characters, not the file's words
+    assert train_bpe("abab", 257, None) == train_bpe("abab", 257, ())

@@ -39,6 +39,7 @@ import heapq
 import multiprocessing
 import os
 import sys
+import warnings
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -56,8 +57,10 @@ PARALLEL_MIN_BYTES = 4 << 20  # below ~4 MB, starting worker processes costs mor
 # Argument checks
 # ---------------------------------------------------------------------------------------------
 
-def _check_specials(special_tokens: Iterable[str]) -> tuple[str, ...]:
+def _check_specials(special_tokens: Iterable[str] | None) -> tuple[str, ...]:
     """The special tokens as a tuple of distinct non-empty str, or a clear TypeError/ValueError."""
+    if special_tokens is None:
+        return ()
     if isinstance(special_tokens, (str, bytes)):
         raise TypeError(f"special_tokens must be a list of str, got a single {type(special_tokens).__name__};"
                         f" write special_tokens=[{special_tokens!r}]")
@@ -85,9 +88,20 @@ def _check_vocab_size(vocab_size: object, specials: Sequence[str]) -> int:
     return vocab_size
 
 
+def _names_a_file(text: str) -> bool:
+    """True if text is the path of an existing file (False for anything the OS rejects as a path)."""
+    try:
+        return Path(text).is_file()
+    except (OSError, ValueError):
+        return False
+
+
 def _check_source(source: object) -> str | Path:
     """A str (the text itself) or an existing file's Path; anything else is a clear error."""
     if isinstance(source, str):
+        if len(source) < 256 and "\n" not in source and source.strip() and _names_a_file(source):
+            warnings.warn(f"source is a str, so it is trained on as *text*, but it also names a file; to train on"
+                          f" the file, pass a path: train_bpe(pathlib.Path({source!r}), ...)", stacklevel=3)
         return source
     if isinstance(source, os.PathLike):
         path = Path(source)
