@@ -191,6 +191,22 @@ def test_parallel_equals_serial_and_file_equals_text(tmp_path, small_parallel):
     assert result == train_bpe(text, 500, [EOT], num_processes=1)  # deterministic
 
 
+def test_specials_with_spaces_survive_chunking(tmp_path, small_parallel):
+    specials = [EOT, " <sep> ", "\n\n"]
+    text = _sample_text(7, 8_000).replace("'s", " <sep> ")
+    path = tmp_path / "c.txt"
+    path.write_text(text, encoding="utf-8", newline="")
+    expected = Counter(w for p in _split_all(text, specials) for w in exact_pattern().findall(p))
+    assert count_pretokens(path, specials, num_processes=2) == expected
+    assert count_pretokens(text, specials, num_processes=2) == expected
+
+
+def _split_all(text: str, specials: list[str]) -> list[str]:
+    import re
+
+    return re.split("|".join(re.escape(s) for s in sorted(specials, key=len, reverse=True)), text)
+
+
 def test_file_boundaries_are_safe(tmp_path):
     for seed in range(5):
         text = _sample_text(seed, 3000)

@@ -7,7 +7,8 @@
 What it does, step by step (each a fix of a simplification in the lecture's `toy_bpe`):
 
 1. **Input.** `source` is either the text itself (a `str`) or a file (an `os.PathLike`, e.g.
-   `pathlib.Path("corpus.txt")`). A `str` is *always* text, never a path, so there is no guessing.
+   `pathlib.Path("corpus.txt")`). A `str` is *always* text, never a path, so there is no guessing
+   (a warning points out a short `str` that happens to name an existing file).
 2. **Special tokens** (e.g. `"<|endoftext|>"`) are cut out of the text first. Text on either side is
    trained on separately, so no merge ever crosses or contains a special token.
 3. **Pre-tokenization** with GPT-2's pattern (`pretokenize.py`), so merges never cross a word
@@ -30,8 +31,9 @@ assignment 1 (whose tests compare the vocabulary's byte strings and the merge li
 the vocabulary is smaller than asked.
 
 Deliberate simplifications: the whole table of unique pre-tokens lives in memory (fine up to a few
-hundred MB of text); each pre-token is a Python `str` whose characters are token ids (`chr(id)`), so a
-merge inside it is one C-level `str.replace` and "does it contain the pair" one `in` test.
+hundred MB of text); each pre-token is a Python `str` whose characters are token ids (`chr(id)`), so
+"does it contain the pair" is one `in` test and the merge one C-level `split` + `join`. Pure Python
+and the standard library only: no compiled extension.
 """
 from __future__ import annotations
 
