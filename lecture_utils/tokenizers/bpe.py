@@ -11,12 +11,13 @@ How `encode` works (what the lecture's toy BPE leaves out):
 2. The rest is split into GPT-2 pre-tokens (`pretokenize.py`); BPE runs inside each pre-token only.
 3. Inside a pre-token, the UTF-8 bytes start as single-byte tokens, and the adjacent pair with the
    *earliest* merge (lowest rank) is merged, again and again, until no learned merge applies. That is
-   GPT-2's original algorithm, and what tiktoken computes for GPT-2's vocabulary.
+   GPT-2's original algorithm; it gives the same result as the lecture's "apply every merge in the
+   order learned" (only much faster), and tiktoken's ids for GPT-2 (both checked in the tests).
 4. Text repeats: the ids of each distinct pre-token are cached (a dict, emptied when it reaches
    `cache_size` entries), so most pre-tokens cost one dictionary lookup.
 
-`decode` never raises on ids whose bytes are not whole UTF-8 characters (a token can be a piece of
-一个汉字 or of an emoji): invalid bytes become U+FFFD, as in tiktoken. `decode_bytes` gives the raw bytes.
+`decode` never raises on ids whose bytes are not whole UTF-8 characters (a token can be a piece of a
+Chinese character or of an emoji): invalid bytes become U+FFFD, as in tiktoken. `decode_bytes` gives the raw bytes.
 
 `encode_iterable(lines)` streams: it holds only a bounded buffer of text, cuts it at points where the
 pre-tokens cannot change (see `pretokenize.find_cut`, never inside a special token) and yields the
