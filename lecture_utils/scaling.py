@@ -483,10 +483,10 @@ VOCAB = 256           # byte-level tokens: no tokenizer to train, identical on e
 EVAL_TOKENS = 16384   # fixed, evenly spaced validation windows for the final eval loss
 LR = 1e-2             # peak AdamW learning rate, the same for every size (not tuned per size)
 
-# The model ladder (d_model, n_layers, n_heads), about 1.5× apart in parameters (5k … 184k with the
+# The model ladder (d_model, n_layers, n_heads), about 1.5× apart in parameters (5.1k … 133k with the
 # 256-byte vocabulary); d_ff = SwiGLU's 8/3·d rounded up to a multiple of 16.
 SIZES = ((8, 1, 1), (12, 1, 2), (16, 1, 2), (24, 1, 2), (24, 2, 2), (32, 2, 2), (40, 2, 2),
-         (48, 2, 4), (64, 2, 4), (64, 3, 4))
+         (48, 2, 4), (64, 2, 4))
 # Full sweep: 4 budgets × 5 sizes, each budget on the 5 rungs around its expected optimum.
 FULL_GRID = {1e10: SIZES[1:6], 2.5e10: SIZES[2:7], 6e10: SIZES[3:8], 1.5e11: SIZES[4:9]}
 # Reduced sweep (seconds): 2 budgets × 3 sizes.
