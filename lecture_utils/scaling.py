@@ -11,9 +11,11 @@ Scope
 * Fitters: Chinchilla's Approach 3 (Huber loss with δ = 1e-3 on log L, L-BFGS from a grid of
   initialisations, log-sum-exp parametrisation) and Approach 2 (a parabola per IsoFLOP budget, then a
   power law N_opt ∝ C^a), each with bootstrap confidence intervals.
-* A real sweep: ``python -m lecture_utils.scaling sweep [--quick]`` trains a grid of tiny
-  Transformers (``lecture_utils.model``/``train``) at several compute budgets on the embedded corpus
-  and writes ``lecture_utils/results/scaling_sweep.csv``.
+* A real sweep: ``python -m lecture_utils.scaling sweep [--quick] [--out PATH] [--seed N] [--jobs N]``
+  trains a grid of tiny Transformers (``lecture_utils.model``/``train``) at several compute budgets on
+  the embedded corpus and writes ``lecture_utils/results/scaling_sweep.csv`` (+ ``.meta.json``);
+  ``python -m lecture_utils.scaling fit`` adds the bootstrap fits (``scaling_sweep_fit.json``).
+  Columns and setup: ``lecture_utils/results/scaling_sweep.README.md``.
 
 Deliberate simplifications
 --------------------------
@@ -22,6 +24,8 @@ Deliberate simplifications
   screens Chinchilla's full 4,500-point grid of starting values in one vectorised pass and runs
   L-BFGS only from the best few starts; the objective is the *sum* of Huber terms, not the mean
   (Besiroglu et al. traced the original fit's early stop to a badly scaled objective).
+* The sweep uses byte-level tokens (no tokenizer to train, identical everywhere), one learning rate for
+  every size, one seed per point and one CPU thread per run (so a seed reproduces bit-for-bit).
 * Bootstrap intervals are percentile intervals; with a handful of tiny runs they are honest about
   noise, not about the systematic choices (learning rate, schedule, parameter counting) that move
   exponents far more.
@@ -317,6 +321,7 @@ class IsoFLOPAnalysis:
 
 
 def _approach2(C: np.ndarray, N: np.ndarray, L: np.ndarray):
+    """Parabola minimum per budget, then power laws in C for N_opt, D_opt and L_opt."""
     budgets = np.unique(C)
     mins = [isoflop_parabola(N[C == c], L[C == c])[:2] for c in budgets]
     N_opt, L_opt = np.array([m[0] for m in mins]), np.array([m[1] for m in mins])
@@ -632,6 +637,7 @@ def write_sweep_csv(rows: list[dict], path: Path, meta: dict | None = None) -> N
 
 
 def _fmt(v) -> str:
+    """CSV text for a value: 6 significant digits for large floats, 6 decimals for small ones."""
     if isinstance(v, float):
         return f"{v:.6g}" if abs(v) >= 1e4 or v == 0 else f"{v:.6f}"
     return str(v)
