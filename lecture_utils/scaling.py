@@ -166,7 +166,7 @@ HOFFMANN_2022_TEX = ChinchillaLaw(
 BESIROGLU_2024 = ChinchillaLaw(
     1.8172, 482.01, 2085.43, 0.3478, 0.3658, "Besiroglu 2024 (refit)",
     "Besiroglu, Erdil, Barnett & You 2024, arXiv:2404.10102, refit of Approach 3 on data "
-    "reconstructed from Hoffmann's Fig. 4")
+    "reconstructed from Hoffmann's Fig. 4 (values as quoted consistently by secondary sources)")
 
 # Hoffmann et al. Table 2: N_opt ∝ C^a, D_opt ∝ C^b by approach (Kaplan's allocation for comparison).
 CHINCHILLA_APPROACHES = {
