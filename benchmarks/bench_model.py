@@ -34,7 +34,7 @@ from lecture_utils.train import AdamW, clip_grad_norm, cross_entropy, resolve_de
 CONFIGS = {
     "2M": ModelConfig(vocab_size=4096, context_length=128, d_model=128, num_layers=4, num_heads=4, d_ff=384),
     "8M": ModelConfig(vocab_size=10000, context_length=256, d_model=256, num_layers=4, num_heads=8, d_ff=704),
-    "22M": ModelConfig(vocab_size=10000, context_length=256, d_model=384, num_layers=6, num_heads=6, d_ff=1024),
+    "18M": ModelConfig(vocab_size=10000, context_length=256, d_model=384, num_layers=6, num_heads=6, d_ff=1024),
 }
 
 

@@ -62,6 +62,7 @@ import torch
 import torch.distributed as dist
 from torch import Tensor, nn
 
+from .flops import non_embedding_params, training_flops_per_token
 from .model import ModelConfig, TransformerLM, count_parameters, transformer_shape
 
 __all__ = [
@@ -553,12 +554,11 @@ def train(
     if cfg.compile:
         net = torch.compile(net)
     if world > 1:
-        net = nn.parallel.DistributedDataParallel(net, device_ids=[device.index] if device.type == "cuda" else None)
+        ids = [device.index if device.index is not None else torch.cuda.current_device()] if device.type == "cuda" else None
+        net = nn.parallel.DistributedDataParallel(net, device_ids=ids)
     cosine_steps = cfg.cosine_steps or cfg.max_steps
     params = [p for p in raw.parameters() if p.requires_grad]
     shape = transformer_shape(mcfg)
-    from .flops import non_embedding_params, training_flops_per_token
-
     flops_per_token = training_flops_per_token(shape)["total"]
     bar = None
     if progress and rank == 0:
