@@ -16,11 +16,11 @@ import gzip
 import hashlib
 import importlib.util
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from .cache import user_cache_dir
+from .files import write_bytes_atomic
 
 __all__ = ["get_encoding", "ENCODING_NAMES", "EncodingDataError", "seed_tiktoken_cache", "tiktoken_cache_dir"]
 
@@ -102,19 +102,6 @@ def read_verified(data: DataFile) -> bytes:
     return content
 
 
-def _write_atomic(path: Path, content: bytes) -> None:
-    """Write to a temporary file beside `path`, then rename: readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(content)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def seed_tiktoken_cache(names: tuple[str, ...] = ENCODING_NAMES) -> Path:
     """Put verified copies of the encodings' files where tiktoken looks before downloading."""
     cache = tiktoken_cache_dir()
@@ -124,7 +111,7 @@ def seed_tiktoken_cache(names: tuple[str, ...] = ENCODING_NAMES) -> Path:
             target = cache / hashlib.sha1(data.url.encode()).hexdigest()
             if target.is_file() and hashlib.sha256(target.read_bytes()).hexdigest() == data.sha256:
                 continue
-            _write_atomic(target, read_verified(data))
+            write_bytes_atomic(target, read_verified(data))
     return cache
 
 

@@ -14,12 +14,11 @@ Deliberate simplifications: fixed sizes and colours; PNGs are written without a 
 from __future__ import annotations
 
 import argparse
-import os
-import tempfile
 from pathlib import Path
 from typing import Callable
 
 from .facts import ERAS, load_landscape_timeline, load_wei_table1
+from .files import atomic_path
 from .flops import PARTS, roller_comparison
 
 __all__ = ["PART_LABELS", "PART_COLORS", "roller_flops_figure", "wei_emergence_figure",
@@ -180,15 +179,11 @@ def write_all(out_dir: str | Path, names: list[str] | None = None) -> list[Path]
     written = []
     for name in names or list(FIGURES):
         fig = FIGURES[name]()
-        fd, tmp = tempfile.mkstemp(dir=out_dir, suffix=".png.tmp")
-        os.close(fd)
         try:
-            fig.savefig(tmp, format="png", dpi=100, metadata={"Software": None})
-            os.replace(tmp, out_dir / name)
+            with atomic_path(out_dir / name) as tmp:
+                fig.savefig(tmp, format="png", dpi=100, metadata={"Software": None})
         finally:
             plt.close(fig)
-            if os.path.exists(tmp):
-                os.remove(tmp)
         written.append(out_dir / name)
     return written
 

@@ -6,11 +6,11 @@ notebook file is left untouched (it is written atomically only after a clean run
 """
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
+
+from .files import atomic_path
 
 
 def run_notebook(path: Path, timeout: int = 900) -> float:
@@ -24,10 +24,8 @@ def run_notebook(path: Path, timeout: int = 900) -> float:
     NotebookClient(nb, timeout=timeout, kernel_name="python3",
                    resources={"metadata": {"path": str(path.parent)}}).execute()
     elapsed = time.perf_counter() - start
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".ipynb.tmp")
-    os.close(fd)
-    nbformat.write(nb, tmp)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        nbformat.write(nb, str(tmp))
     return elapsed
 
 

@@ -42,6 +42,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .flops import PF_DAY, six_n_d  # one source for the FLOP conventions
+from .files import atomic_path, write_text_atomic
 
 __all__ = [
     "PF_DAY", "PowerLaw", "KaplanJoint", "ChinchillaLaw", "ModelPoint",
@@ -615,25 +616,15 @@ def write_sweep_csv(rows: list[dict], path: Path, meta: dict | None = None) -> N
     """Write rows (SWEEP_COLUMNS) atomically, plus a ``<name>.meta.json`` next to it when meta is given."""
     import csv
     import json
-    import os
-    import tempfile
 
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=SWEEP_COLUMNS, lineterminator="\n")
         writer.writeheader()
         for row in rows:
             writer.writerow({k: _fmt(row[k]) for k in SWEEP_COLUMNS})
-    os.replace(tmp, path)
     if meta is not None:
-        meta_path = path.with_suffix(".meta.json")
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(meta, f, ensure_ascii=False, indent=2)
-            f.write("\n")
-        os.replace(tmp, meta_path)
+        write_text_atomic(path.with_suffix(".meta.json"), json.dumps(meta, ensure_ascii=False, indent=2) + "\n")
 
 
 def _fmt(v) -> str:
@@ -695,17 +686,10 @@ def main(argv: list[str] | None = None) -> None:
 
     if args.command == "fit":
         import json
-        import os
-        import tempfile
-
         torch.set_num_threads(1)
         result = fit_sweep(read_sweep(args.csv))
         result["command"] = "python -m lecture_utils.scaling fit"
-        fd, tmp = tempfile.mkstemp(dir=Path(args.out).parent, suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(result, f, indent=2)
-            f.write("\n")
-        os.replace(tmp, args.out)
+        write_text_atomic(args.out, json.dumps(result, indent=2) + "\n")
         print(json.dumps(result, indent=2))
         return
 

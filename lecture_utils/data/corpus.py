@@ -20,11 +20,11 @@ small Transformer learns them in minutes), but do not draw conclusions about nat
 from __future__ import annotations
 
 import hashlib
-import os
 import random
-import tempfile
 from fractions import Fraction
 from pathlib import Path
+
+from ..files import write_bytes_atomic
 
 __all__ = [
     "ENDOFTEXT", "LANGS", "SEED", "TARGET_BYTES", "SHA256",
@@ -157,15 +157,7 @@ def write_corpus(directory: Path = DATA_DIR, seed: int = SEED) -> dict[str, str]
     for lang, text in generate_corpus(seed).items():
         data = text.encode("utf-8")
         target = Path(directory) / f"corpus_{lang}.txt"
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=target.name, suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:  # binary: no newline translation on any OS
-                fh.write(data)
-            os.chmod(tmp, 0o644)  # mkstemp makes owner-only files; package data must be readable
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_bytes_atomic(target, data)  # bytes: no newline translation on any OS
         digests[lang] = hashlib.sha256(data).hexdigest()
     _cache.clear()
     return digests

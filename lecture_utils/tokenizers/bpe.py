@@ -398,10 +398,10 @@ class BPETokenizer(Tokenizer):
 
     def save(self, path: str | os.PathLike) -> Path:
         """Write the tokenizer to a text file, atomically (temporary file + rename); returns the path."""
-        from ..encodings import _write_atomic  # the package's one atomic writer
+        from ..files import write_bytes_atomic  # the package's one atomic writer
 
         path = Path(path)
-        _write_atomic(path, self._serialize().encode("utf-8"))
+        write_bytes_atomic(path, self._serialize().encode("utf-8"))
         return path
 
     @classmethod
