@@ -46,7 +46,6 @@ from __future__ import annotations
 import argparse
 import array
 import contextlib
-import dataclasses
 import hashlib
 import json
 import math
@@ -934,4 +933,7 @@ def _finish(result: TrainResult, folder: Path, out: Path, sample_tokens: int) ->
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except (ValueError, FileNotFoundError) as err:  # a user's mistake: the message, not a traceback
+        sys.exit(f"error: {err}")

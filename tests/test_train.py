@@ -326,3 +326,6 @@ def test_command_list_and_errors(tmp_path, capsys):
         T.main(["--config", "no-such-preset"])
     with pytest.raises(ValueError, match="not 'embedded'"):
         T.main(["--config", "tiny", "--corpus", str(tmp_path / "missing.txt"), "--cache-dir", str(tmp_path)])
+    proc = subprocess.run([sys.executable, "-m", "lecture_utils.train", "--config", "no-such-preset"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode != 0 and proc.stderr.startswith("error: unknown config 'no-such-preset'")  # no traceback
