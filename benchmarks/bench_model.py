@@ -188,6 +188,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     device = resolve_device(args.device)
+    if args.precision == "bf16" and device.type == "cpu":
+        raise SystemExit("--precision bf16 is meant for GPUs: most CPUs emulate bf16 matmuls and run them far slower")
     dtype = torch.bfloat16 if args.precision == "bf16" else torch.float32
     peaks = [matmul_peak(device, dtype, 4096 if device.type == "cuda" else 2048) for _ in range(2)]
     rows = []
