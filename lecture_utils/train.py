@@ -453,17 +453,22 @@ def evaluate(
     starts = torch.from_numpy(_eval_starts(len(tokens), context_length, max_tokens))[rank::world]
     was_training = raw.training
     raw.eval()
-    total = torch.zeros(2, dtype=torch.float64, device=device)  # (sum of losses, number of tokens)
+    total = torch.zeros(2, dtype=_acc_dtype(device), device=device)  # (sum of losses, number of tokens)
     for i in range(0, len(starts), batch_size):
         x, y = _windows(tokens, starts[i : i + batch_size], context_length, device)
         with _autocast(device, precision):
             logits = raw(x)
-        total[0] += cross_entropy(logits, y).double() * y.numel()
+        total[0] += cross_entropy(logits, y).to(total.dtype) * y.numel()
         total[1] += y.numel()
     if world > 1:
         dist.all_reduce(total)
     raw.train(was_training)
     return float(total[0] / total[1])
+
+
+def _acc_dtype(device: torch.device) -> torch.dtype:
+    """float64 for running sums, except on MPS, which has no float64."""
+    return torch.float32 if device.type == "mps" else torch.float64
 
 
 def _autocast(device: torch.device, precision: str):
@@ -523,7 +528,7 @@ def train(
     )
     batches = torch.Generator().manual_seed(cfg.seed)  # identical on every process: one global batch
     step, history = 0, []
-    loss_sum = torch.zeros((), dtype=torch.float64, device=device)  # training losses since the last log line
+    loss_sum = torch.zeros((), dtype=_acc_dtype(device), device=device)  # training losses since the last log line
     loss_count = 0
     out = Path(out_dir) if out_dir is not None else None
     ckpt_path = None if out is None else out / CHECKPOINT_NAME
