@@ -61,6 +61,7 @@ import torch
 import torch.distributed as dist
 from torch import Tensor, nn
 
+from .files import atomic_path, write_text_atomic
 from .flops import non_embedding_params, training_flops_per_token
 from .model import ModelConfig, TransformerLM, count_parameters, transformer_shape
 
@@ -366,15 +367,9 @@ def _unwrap(model: nn.Module) -> nn.Module:
 
 def save_checkpoint(model: nn.Module, optimizer: torch.optim.Optimizer, iteration: int, out: str | os.PathLike, **extra) -> None:
     """Write model, optimizer, step (and `extra`: config, RNG states, ...) atomically: temp file + os.replace."""
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
     state = {"model": _unwrap(model).state_dict(), "optimizer": optimizer.state_dict(), "iteration": iteration, **extra}
-    tmp = out.with_name(f".{out.name}.tmp{os.getpid()}")
-    try:
+    with atomic_path(out) as tmp:  # readers see the old file or the new one, never half a file
         torch.save(state, tmp)
-        os.replace(tmp, out)  # readers see the old file or the new one, never half a file
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def read_checkpoint(src: str | os.PathLike, map_location: str | torch.device = "cpu") -> dict:
@@ -413,15 +408,11 @@ def _set_rng_state(state: dict, batch_generator: torch.Generator) -> None:
 
 
 def _write_json_atomic(path: Path, data: Any) -> None:
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    write_text_atomic(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
 def _write_log(path: Path, records: list[dict]) -> None:
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
-    os.replace(tmp, path)
+    write_text_atomic(path, "".join(json.dumps(r) + "\n" for r in records))
 
 
 # ---------------------------------------------------------------------------------------------- the loop
@@ -811,9 +802,8 @@ def prepare_corpus(
     tokenizer.save(folder / "tokenizer.bpe")
     for split, src in (("train", train_src), ("val", val_src)):
         ids = _encode_to_array(tokenizer, src, vocab_size)
-        tmp = folder / f".{split}.tmp{os.getpid()}.npy"
-        np.save(tmp, ids)
-        os.replace(tmp, folder / f"{split}.npy")
+        with atomic_path(folder / f"{split}.npy") as tmp, open(tmp, "wb") as f:
+            np.save(f, ids)  # a file object: np.save would append ".npy" to a temp name
     meta = {"corpus": data.corpus, "vocab_size": vocab_size, "identity": identity, "seconds": time.perf_counter() - t0,
             "train_tokens": int(np.load(folder / "train.npy", mmap_mode="r").shape[0]),
             "val_tokens": int(np.load(folder / "val.npy", mmap_mode="r").shape[0])}

@@ -23,13 +23,7 @@ MODEL = ModelConfig(vocab_size=64, context_length=16, d_model=32, num_layers=2, 
 REPO = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Tiny tensors: one thread avoids OpenMP hand-off costs on a shared 2-core machine."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # see conftest.py
 
 
 def toy_tokens(n: int, vocab: int = 64, seed: int = 0) -> np.ndarray:
