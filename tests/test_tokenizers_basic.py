@@ -74,6 +74,8 @@ def test_compression_ratio_definition():
     assert compression_ratio("你", [0]) == 3.0  # bytes, not characters
     with pytest.raises(ValueError, match="at least one token"):
         compression_ratio("", [])
+    with pytest.raises(TypeError, match="text as a str first"):  # arguments swapped, or a tokenizer passed
+        compression_ratio([1, 2], "hello")
 
 
 def test_byte_decode_partial_utf8():

@@ -70,6 +70,8 @@ class Tokenizer(ABC):
 
 def compression_ratio(text: str, ids: Sequence[int]) -> float:
     """UTF-8 bytes per token, the lecture's definition: `compression_ratio("hello", [1, 2]) -> 2.5`."""
+    if not isinstance(text, str):
+        raise TypeError(f"compression_ratio(text, ids) takes the text as a str first, got {type(text).__name__}")
     if not ids:
         raise ValueError("compression ratio needs at least one token (ids is empty)")
     return len(text.encode("utf-8")) / len(ids)
