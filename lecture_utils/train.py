@@ -651,9 +651,10 @@ def _check_tokens(tokens: np.ndarray, vocab_size: int, context_length: int, what
     if len(tokens) < context_length + 2:
         raise ValueError(f"{what} tokens: {len(tokens)} is too few for context_length={context_length}; "
                          "use more text or a shorter context")
-    top = int(tokens.max())
-    if top >= vocab_size or int(tokens.min()) < 0:
-        raise ValueError(f"{what} tokens contain id {top}, outside the model's vocabulary [0, {vocab_size}); "
+    top, bottom = int(tokens.max()), int(tokens.min())
+    if top >= vocab_size or bottom < 0:
+        bad = top if top >= vocab_size else bottom  # name the id that is actually out of range
+        raise ValueError(f"{what} tokens contain id {bad}, outside the model's vocabulary [0, {vocab_size}); "
                          "tokenize with a tokenizer of the model's vocab_size")
 
 
@@ -692,7 +693,9 @@ def list_presets() -> list[str]:
 def load_preset(name_or_path: str | os.PathLike) -> dict:
     """A preset by name ('tiny') or a JSON file path -> {'model': {...}, 'train': {...}, 'data': {...}}."""
     path = Path(name_or_path)
-    if not path.suffix == ".json" or not path.exists():
+    if path.suffix == ".json" and not path.exists():  # a file name, not a preset name: say so
+        raise FileNotFoundError(f"config file not found: {path} (presets: {', '.join(list_presets())})")
+    if path.suffix != ".json":
         candidate = CONFIG_DIR / f"{name_or_path}.json"
         if not candidate.exists():
             raise ValueError(f"unknown config {str(name_or_path)!r}: not a JSON file and not a preset "
@@ -923,7 +926,7 @@ def _finish(result: TrainResult, folder: Path, out: Path, sample_tokens: int) ->
         ids = result.model.generate(prompt, sample_tokens, temperature=0.8, top_k=50,
                                     stop_token=prompt[0], generator=torch.Generator().manual_seed(0))
         text = tokenizer.decode(ids)
-        (out / "sample.txt").write_text(text + "\n", encoding="utf-8")
+        write_text_atomic(out / "sample.txt", text + "\n")
         print("sample:", text, flush=True)
 
 

@@ -173,6 +173,9 @@ def test_token_checks():
         T.train(model, T.TrainConfig(max_steps=1), np.full(100, 64, dtype=np.uint16), good)
     with pytest.raises(ValueError, match="too few"):
         T.train(model, T.TrainConfig(max_steps=1), good, good[:10])
+    negative = np.array([3, -1, 5] * 40, dtype=np.int64)
+    with pytest.raises(ValueError, match=r"contain id -1, outside"):  # the bad id, not the maximum
+        T.train(model, T.TrainConfig(max_steps=1), negative, good)
 
 
 def test_presets_load_and_bad_presets(tmp_path):
@@ -184,6 +187,8 @@ def test_presets_load_and_bad_presets(tmp_path):
         T.TrainConfig.from_dict(preset["train"])
     with pytest.raises(ValueError, match="unknown config 'nope'"):
         T.load_preset("nope")
+    with pytest.raises(FileNotFoundError, match="config file not found: .*missing.json"):
+        T.load_preset(tmp_path / "missing.json")  # a mistyped path is named as such, not as a preset
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"model": dict(MODEL.to_dict(), num_heads=5)}), encoding="utf-8")
     with pytest.raises(ValueError, match="does not divide d_model"):
