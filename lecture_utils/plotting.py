@@ -11,10 +11,11 @@ Simplified Chinese is trusted. Nothing here prints or warns, whatever fonts exis
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import logging
 import sys
 from pathlib import Path
+
+from .encodings import package_file  # finds a package's data file without importing it
 
 # System fonts that cover Simplified Chinese, by platform (family names as matplotlib reports them).
 SYSTEM_CJK_FONTS = {
@@ -54,12 +55,7 @@ def quiet_font_manager():
 
 def packaged_cjk_font_path() -> Path | None:
     """Path of the pip-installed Noto Sans CJK file, or None if the package is not installed."""
-    package, relative = PACKAGED_CJK_FONT
-    spec = importlib.util.find_spec(package)
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    path = Path(list(spec.submodule_search_locations)[0]) / relative
-    return path if path.is_file() else None
+    return package_file(*PACKAGED_CJK_FONT)
 
 
 def _platform_key() -> str:
