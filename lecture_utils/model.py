@@ -375,15 +375,17 @@ class TransformerLM(nn.Module):
         was_training = self.training
         self.eval()
         new: list[int] = []
-        for _ in range(max_new_tokens):
-            window = ids[-self.config.context_length :]  # crop to the context window
-            logits = self(window[None])[0, -1].float()  # (vocab,)
-            next_id = sample_next_token(logits, temperature, top_k, top_p, generator)
-            new.append(next_id)
-            if stop_token is not None and next_id == stop_token:
-                break
-            ids = torch.cat((ids, torch.tensor([next_id], device=device)))
-        self.train(was_training)
+        try:  # restore train/eval mode even if sampling is interrupted (Ctrl-C in a notebook)
+            for _ in range(max_new_tokens):
+                window = ids[-self.config.context_length :]  # crop to the context window
+                logits = self(window[None])[0, -1].float()  # (vocab,)
+                next_id = sample_next_token(logits, temperature, top_k, top_p, generator)
+                new.append(next_id)
+                if stop_token is not None and next_id == stop_token:
+                    break
+                ids = torch.cat((ids, torch.tensor([next_id], device=device)))
+        finally:
+            self.train(was_training)
         return new
 
 

@@ -291,6 +291,19 @@ def test_generate_is_reproducible_with_a_generator():
     assert a == b and all(0 <= t < 97 for t in a)
 
 
+def test_generate_restores_training_mode_when_interrupted(monkeypatch):
+    lm = tiny_model()
+    lm.train()
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(M, "sample_next_token", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        lm.generate([5], 3)
+    assert lm.training  # the caller's mode is restored, not left in eval mode
+
+
 def test_top_k_and_top_p_restrict_support():
     logits = torch.tensor([3.0, 2.0, 1.0, 0.0, -1.0])
     gen = torch.Generator().manual_seed(0)
