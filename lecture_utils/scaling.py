@@ -599,10 +599,14 @@ def run_sweep(grid: dict, seed: int = SWEEP_SEED, jobs: int = 1, progress: bool 
     rows: list[dict | None] = [None] * len(runs)
     with ProcessPoolExecutor(jobs, mp_context=mp.get_context("spawn")) as pool:
         futures = {pool.submit(train_run, runs[i]): i for i in order}
-        for done, fut in enumerate(as_completed(futures), 1):
-            rows[futures[fut]] = fut.result()
-            if progress:
-                _report(done, len(runs), rows[futures[fut]])
+        try:
+            for done, fut in enumerate(as_completed(futures), 1):
+                rows[futures[fut]] = fut.result()
+                if progress:
+                    _report(done, len(runs), rows[futures[fut]])
+        except BaseException:  # a failed run or Ctrl-C: report it now, not after training every queued run
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
     return rows  # type: ignore[return-value]
 
 

@@ -167,3 +167,9 @@ def test_quick_sweep_reproduces_the_committed_losses():
         assert [r[col] for r in rows] == committed[col].tolist()
     # Bit-identical on the machine that wrote the file; the tolerance allows another CPU's BLAS.
     assert np.allclose([r["eval_loss"] for r in rows], committed["eval_loss"], atol=0.02)
+
+
+def test_parallel_sweep_reports_a_failed_run():
+    # d_model=8 with 3 heads cannot be built: the worker's error reaches the caller (queued runs are cancelled).
+    with pytest.raises(ValueError, match="num_heads"):
+        sc.run_sweep({1e9: [(8, 1, 3), (8, 1, 3), (8, 1, 3)]}, jobs=2)
