@@ -48,7 +48,8 @@ path, vocab_size, out = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 start = time.perf_counter()
 vocab, merges = train_bpe(path, vocab_size, [{special!r}])
 seconds = time.perf_counter() - start
-json.dump({{"seconds": seconds, "tokens": [vocab[i].hex() for i in sorted(vocab)]}}, open(out, "w"))
+with open(out, "w", encoding="utf-8") as f:
+    json.dump({{"seconds": seconds, "tokens": [vocab[i].hex() for i in sorted(vocab)]}}, f)
 """.format(special=SPECIAL)
 
 HF_TRAIN = """
@@ -63,7 +64,8 @@ trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=[{special!r}
 start = time.perf_counter()
 tok.train([path], trainer)
 seconds = time.perf_counter() - start
-json.dump({{"seconds": seconds, "vocab": list(tok.get_vocab())}}, open(out, "w"))
+with open(out, "w", encoding="utf-8") as f:
+    json.dump({{"seconds": seconds, "vocab": list(tok.get_vocab())}}, f)
 """.format(special=SPECIAL)
 
 

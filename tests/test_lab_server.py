@@ -43,7 +43,10 @@ def lab_server(tmp_path):
         except OSError:
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
-                pytest.fail("lab did not start:\n" + (tmp_path / "lab.log").read_text(errors="replace")[-3000:])
+                proc.wait(10)  # reap it: no server (or zombie) left behind
+                log.close()
+                pytest.fail("lab did not start:\n"
+                            + (tmp_path / "lab.log").read_text(encoding="utf-8", errors="replace")[-3000:])
             time.sleep(0.5)
     yield proc, base, token
     if proc.poll() is None:  # the test failed before shutting it down
