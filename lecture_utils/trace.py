@@ -106,6 +106,9 @@ def trace_calls(func: Callable, *args: Any, watch: Iterable[str] | None = None, 
     """
     if not callable(func) or not hasattr(func, "__code__"):
         raise TypeError(f"trace_calls needs a plain Python function, got {type(func).__name__}")
+    if isinstance(watch, str):  # tuple("total") would silently watch 't', 'o', 't', 'a', 'l'
+        raise TypeError(f"watch must be a list of variable names, got the single str {watch!r};"
+                        f" write watch=[{watch!r}]")
     names = tuple(watch) if watch is not None else inspect_names(func)
     code = func.__code__
     first = code.co_firstlineno

@@ -88,3 +88,8 @@ def test_history_is_the_prefix_sums(xs):
             sums.append(acc)
     trace = trace_calls(total_of, xs)
     assert trace.result == sum(xs) and trace.history("total") == sums
+
+
+def test_watch_as_a_single_str_is_a_clear_error():
+    with pytest.raises(TypeError, match=r"write watch=\['total'\]"):
+        trace_calls(total_of, [4], watch="total")
