@@ -11,7 +11,6 @@ Chinese labels) and offline (tiktoken's `get_encoding` reads packaged data inste
 from __future__ import annotations
 
 import inspect
-import os
 import random
 
 __all__ = ["setup", "show_source", "DEFAULT_SEED"]
