@@ -705,6 +705,8 @@ def load_preset(name_or_path: str | os.PathLike) -> dict:
         data = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as err:
         raise ValueError(f"{path} is not valid JSON: {err}") from err
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: a config is a JSON object with keys 'model', 'train', 'data'; got a {type(data).__name__}")
     unknown = sorted(set(data) - {"name", "description", "model", "train", "data"})
     if unknown or "model" not in data:
         raise ValueError(f"{path}: a config has keys 'model' (required), 'train', 'data', 'description'; got {sorted(data)}")

@@ -292,6 +292,13 @@ def test_corrupt_files_name_the_line(small, tmp_path, how, message):
     assert "BPETokenizer" in str(info.value)  # and says what to do
 
 
+def test_missing_file_and_folder_say_what_to_pass(tmp_path):
+    with pytest.raises(FileNotFoundError, match="tokenizer file not found"):
+        BPETokenizer.load(tmp_path / "nope.txt")
+    with pytest.raises(IsADirectoryError, match="is a folder; pass the tokenizer file"):
+        BPETokenizer.load(tmp_path)
+
+
 def test_mismatched_file(small, tmp_path):
     import hashlib
 

@@ -193,6 +193,9 @@ def test_presets_load_and_bad_presets(tmp_path):
     bad.write_text(json.dumps({"model": dict(MODEL.to_dict(), num_heads=5)}), encoding="utf-8")
     with pytest.raises(ValueError, match="does not divide d_model"):
         T.load_preset(bad)
+    bad.write_text("[1, 2]", encoding="utf-8")
+    with pytest.raises(ValueError, match="a config is a JSON object.*got a list"):
+        T.load_preset(bad)
     with pytest.raises(ValueError, match="section.key=value"):
         T._apply_overrides({}, ["lr=3"])
 

@@ -95,6 +95,8 @@ def load_text(path: str | os.PathLike, max_bytes: int | None = None) -> str:
     Example: ``load_text("notes.txt", max_bytes=1000)`` gives at most 1000 UTF-8 bytes, never half a
     character; ``load_text("my_texts/")`` gives every file under the folder, in sorted path order.
     """
+    if max_bytes is not None and max_bytes < 0:  # before reading anything
+        raise ValueError(f"max_bytes must be >= 0 or None, got {max_bytes}")
     p = Path(path)
     if not p.exists():
         raise FileNotFoundError(f"no such file or folder: {p} (pass a text file or a folder of text files)")

@@ -412,6 +412,8 @@ class BPETokenizer(Tokenizer):
             data = path.read_bytes()
         except FileNotFoundError:
             raise FileNotFoundError(f"tokenizer file not found: {path}") from None
+        except IsADirectoryError:
+            raise IsADirectoryError(f"{path} is a folder; pass the tokenizer file written by save()") from None
         vocab, specials, merges = _parse(path, data)
         try:
             return cls(vocab, merges, specials, **kwargs)
