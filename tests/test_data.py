@@ -368,6 +368,5 @@ def test_default_cache_dir_is_per_user_and_outside_the_repo(monkeypatch, tmp_pat
 
 
 def test_load_text_refuses_negative_max_bytes_before_reading(tmp_path):
-    (tmp_path / "a.txt").write_text("hello", encoding="utf-8")
     with pytest.raises(ValueError, match="max_bytes must be >= 0"):
         data.load_text(tmp_path / "nope.txt", max_bytes=-1)  # checked before the file is even looked up
