@@ -23,7 +23,7 @@ import regex
 
 __all__ = [
     "Tokenizer", "compression_ratio", "CharacterTokenizer", "ByteTokenizer", "WordTokenizer",
-    "SIMPLE_WORD_PATTERN", "GPT2_SPLIT_PATTERN", "UNK_TOKEN",
+    "SIMPLE_WORD_PATTERN", "GPT2_SPLIT_PATTERN", "UNK_TOKEN", "check_special_tokens",
 ]
 
 # The lecture's simple word split: runs of word characters, or any single other character.
@@ -119,6 +119,29 @@ def check_ids(ids: object, vocab_size: int) -> list[int]:
             raise ValueError(f"ids[{position}] = {value} is out of range: valid ids are 0..{vocab_size - 1}")
         out.append(value)
     return out
+
+
+def check_special_tokens(special_tokens: object) -> list[str]:
+    """The special tokens as a list of distinct, non-empty, UTF-8-encodable str (None -> []), or a clear error."""
+    if special_tokens is None:
+        return []
+    if isinstance(special_tokens, (str, bytes, bytearray)):
+        raise TypeError(f"special_tokens must be a list of str, got a single {type(special_tokens).__name__};"
+                        f" write special_tokens=[{special_tokens!r}]")
+    if not isinstance(special_tokens, Iterable):
+        raise TypeError(f"special_tokens must be a list of str, got {type(special_tokens).__name__}")
+    specials = list(special_tokens)
+    for s in specials:
+        if not isinstance(s, str):
+            hint = " decode bytes first, e.g. b'<|endoftext|>'.decode('utf-8')" if isinstance(s, (bytes, bytearray)) else ""
+            raise TypeError(f"special tokens must be str, got {s!r} ({type(s).__name__});{hint}".rstrip(";"))
+        if not s:
+            raise ValueError("a special token cannot be the empty string")
+        utf8(s)
+    duplicates = sorted({s for s in specials if specials.count(s) > 1})
+    if duplicates:
+        raise ValueError(f"special tokens must be distinct; repeated: {duplicates}")
+    return specials
 
 
 def utf8(text: str) -> bytes:
