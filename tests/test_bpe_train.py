@@ -12,8 +12,7 @@ from hypothesis import strategies as st
 
 import lecture_utils.tokenizers.bpe_train as bpe_train
 from lecture_utils.data import embedded_corpus
-from lecture_utils.tokenizers import train_bpe
-from lecture_utils.tokenizers.bpe_train import count_pretokens, train_bpe_from_counts
+from lecture_utils.tokenizers.bpe_train import count_pretokens, train_bpe, train_bpe_from_counts, train_bpe_from_text
 from lecture_utils.tokenizers.pretokenize import exact_pattern
 
 EOT = "<|endoftext|>"
@@ -62,7 +61,7 @@ def naive_bpe_from_words(words: Counter, vocab_size: int, specials=()):
 # --- hand-checked cases --------------------------------------------------------------------------
 
 def test_the_cat_in_the_hat():
-    vocab, merges = train_bpe("the cat in the hat", 258)
+    vocab, merges = train_bpe_from_text("the cat in the hat", 258)
     # (t,h), (h,e) and (a,t) all occur twice; (t,h) is the lexicographically greatest pair.
     assert merges == [(b"t", b"h"), (b"th", b"e")]
     assert vocab[256] == b"th" and vocab[257] == b"the" and len(vocab) == 258
@@ -81,24 +80,24 @@ def test_tie_goes_to_lexicographically_greater_pair():
 
 
 def test_low_lower_lowest():
-    vocab, merges = train_bpe("low low lower lowest", 260)
+    vocab, merges = train_bpe_from_text("low low lower lowest", 260)
     # (l,o) and (o,w) both occur 4 times: (o,w) is greater, then (l,ow) 4x, (' ',low) 3x, (' low',e) 2x.
     assert merges == [(b"o", b"w"), (b"l", b"ow"), (b" ", b"low"), (b" low", b"e")]
 
 
 def test_overlapping_pairs_are_counted_like_the_reference():
     text = "aaaa aaa aa a " * 3
-    assert train_bpe(text, 262) == naive_bpe(text, 262)
+    assert train_bpe_from_text(text, 262) == naive_bpe(text, 262)
 
 
 def test_chinese_bytes_merge_into_characters():
-    vocab, merges = train_bpe("你好你好你好，世界", 260)
+    vocab, merges = train_bpe_from_text("你好你好你好，世界", 260)
     assert "你".encode("utf-8") in vocab.values() or "好".encode("utf-8") in vocab.values()
-    assert train_bpe("你好你好你好，世界", 270) == naive_bpe("你好你好你好，世界", 270)
+    assert train_bpe_from_text("你好你好你好，世界", 270) == naive_bpe("你好你好你好，世界", 270)
 
 
 def test_vocab_layout_and_early_stop():
-    vocab, merges = train_bpe("ab ab", 1000, [EOT, "<pad>"])
+    vocab, merges = train_bpe_from_text("ab ab", 1000, [EOT, "<pad>"])
     assert [vocab[i] for i in range(256)] == [bytes([i]) for i in range(256)]
     assert vocab[256] == EOT.encode() and vocab[257] == b"<pad>"
     assert merges == [(b"a", b"b"), (b" ", b"ab")]  # ran out of pairs: smaller than asked
@@ -109,7 +108,7 @@ def test_vocab_layout_and_early_stop():
 
 def test_special_tokens_are_never_merged():
     text = f"hello{EOT}hello {EOT}{EOT} world{EOT}" * 50
-    vocab, merges = train_bpe(text, 320, [EOT])
+    vocab, merges = train_bpe_from_text(text, 320, [EOT])
     learned = [vocab[i] for i in range(257, len(vocab))]
     assert all(b"<|" not in t and b"|>" not in t and b"endoftext" not in t for t in learned)
     assert (b"o", b"<") not in merges and (b">", b"h") not in merges  # nothing across a special token
@@ -119,17 +118,17 @@ def test_special_tokens_are_never_merged():
 
 def test_without_the_special_token_it_would_be_merged():
     text = f"hello{EOT}" * 50
-    vocab, _ = train_bpe(text, 300)
+    vocab, _ = train_bpe_from_text(text, 300)
     assert any(b"endoftext" in t for t in vocab.values())
 
 
 def test_overlapping_specials_longest_first():
     text = "x<|a|><|b|>y<|a|>z" * 20
-    vocab, merges = train_bpe(text, 300, ["<|a|>", "<|a|><|b|>"])
+    vocab, merges = train_bpe_from_text(text, 300, ["<|a|>", "<|a|><|b|>"])
     assert (vocab, merges) == naive_bpe(text, 300, ["<|a|>", "<|a|><|b|>"])
     # Longest first: "<|a|><|b|>" is one special token, so no "<|b|>" is left to learn from.
     assert merges == [(b"z", b"x")]
-    assert (b"<", b"|") in train_bpe(text, 300, ["<|a|>"])[1]  # with only "<|a|>", "<|b|>" is text
+    assert (b"<", b"|") in train_bpe_from_text(text, 300, ["<|a|>"])[1]  # with only "<|a|>", "<|b|>" is text
 
 
 # --- against the naive reference ---------------------------------------------------------------
@@ -142,7 +141,7 @@ CORPUS_ALPHABET = st.sampled_from(list("aabbc  \n\n\t'sl你🎉.1") + [EOT])
 def test_matches_naive_reference(text, extra, with_special):
     specials = [EOT] if with_special else []
     vocab_size = extra + len(specials)
-    assert train_bpe(text, vocab_size, specials) == naive_bpe(text, vocab_size, specials)
+    assert train_bpe_from_text(text, vocab_size, specials) == naive_bpe(text, vocab_size, specials)
 
 
 @settings(max_examples=60, deadline=None)
@@ -157,7 +156,7 @@ def test_from_counts_matches_naive_reference(counts, vocab_size):
 
 def test_real_text_matches_naive_reference():
     text = embedded_corpus()[:20_000]
-    assert train_bpe(text, 400, [EOT]) == naive_bpe(text, 400, [EOT])
+    assert train_bpe_from_text(text, 400, [EOT]) == naive_bpe(text, 400, [EOT])
 
 
 # --- parallel, files, determinism ------------------------------------------------------------------
@@ -187,8 +186,8 @@ def test_parallel_equals_serial_and_file_equals_text(tmp_path, small_parallel):
     words = Counter(w for p in text.split(EOT) for w in exact_pattern().findall(p))
     assert serial == words
     result = train_bpe(path, 500, [EOT], num_processes=2)
-    assert result == train_bpe(text, 500, [EOT], num_processes=1)
-    assert result == train_bpe(text, 500, [EOT], num_processes=1)  # deterministic
+    assert result == train_bpe_from_text(text, 500, [EOT], num_processes=1)
+    assert result == train_bpe_from_text(text, 500, [EOT], num_processes=1)  # deterministic
 
 
 def test_specials_with_spaces_survive_chunking(tmp_path, small_parallel):
@@ -222,14 +221,14 @@ def test_file_boundaries_are_safe(tmp_path):
 
 
 def test_empty_inputs(tmp_path):
-    assert train_bpe("", 300) == ({i: bytes([i]) for i in range(256)}, [])
+    assert train_bpe_from_text("", 300) == ({i: bytes([i]) for i in range(256)}, [])
     empty = tmp_path / "empty.txt"
     empty.write_text("", encoding="utf-8")
     assert train_bpe(empty, 300)[1] == []
 
 
 def test_progress_bar(capsys):
-    train_bpe("ab ab ab", 258, progress=True)
+    train_bpe_from_text("ab ab ab", 258, progress=True)
     assert "merging" in capsys.readouterr().err
 
 
@@ -248,7 +247,7 @@ def test_progress_bar(capsys):
 ])
 def test_bad_arguments(kwargs, error, message):
     with pytest.raises(error, match=message):
-        train_bpe("some text", **kwargs)
+        train_bpe_from_text("some text", **kwargs)
 
 
 def test_bad_sources(tmp_path):
@@ -276,10 +275,27 @@ def test_spawned_workers(monkeypatch, small_parallel):
     assert count_pretokens(text, [EOT], num_processes=2) == count_pretokens(text, [EOT], num_processes=1)
 
 
-def test_a_str_is_text_even_if_it_names_a_file(tmp_path):
+def test_a_str_is_a_path_as_in_cs336(tmp_path, monkeypatch):
     path = tmp_path / "corpus.txt"
     path.write_text("hello hello hello", encoding="utf-8")
-    with pytest.warns(UserWarning, match="pathlib.Path"):
-        _, merges = train_bpe(str(path), 257)
-    assert merges != train_bpe(path, 257)[1]  # the path's characters, not the file's words
-    assert train_bpe("abab", 257, None) == train_bpe("abab", 257, ())
+    assert train_bpe(str(path), 257) == train_bpe(path, 257) == train_bpe_from_text("hello hello hello", 257)
+    monkeypatch.chdir(tmp_path)
+    assert train_bpe("corpus.txt", 258) == train_bpe_from_text("hello hello hello", 258)
+    assert train_bpe_from_text("abab", 257, None) == train_bpe_from_text("abab", 257, ())
+
+
+@pytest.mark.parametrize("text, message", [
+    ("missing.txt", "not found.*train_bpe_from_text"),
+    ("low low\nlower lowest", "looks like the text itself.*line breaks.*train_bpe_from_text"),
+    ("x" * 5000, "looks like the text itself.*train_bpe_from_text"),
+])
+def test_a_str_that_is_no_file_names_the_fix(text, message):
+    with pytest.raises(FileNotFoundError, match=message):
+        train_bpe(text, 300)
+
+
+def test_from_text_rejects_paths_and_bytes(tmp_path):
+    with pytest.raises(TypeError, match="train_bpe\\("):
+        train_bpe_from_text(tmp_path / "c.txt", 300)
+    with pytest.raises(TypeError, match="decode"):
+        train_bpe_from_text(b"abc", 300)

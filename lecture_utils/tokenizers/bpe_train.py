@@ -1,14 +1,13 @@
 """The real byte-level BPE trainer: GPT-2 pre-tokenization, special tokens, incremental pair counts.
 
-    >>> vocab, merges = train_bpe("low low lower lowest", 260)
+    >>> vocab, merges = train_bpe_from_text("low low lower lowest", 260)
     >>> merges  # (o, w) and (l, o) tie at 4: the lexicographically greater (o, w) wins
     [(b'o', b'w'), (b'l', b'ow'), (b' ', b'low'), (b' low', b'e')]
 
 What it does, step by step (each a fix of a simplification in the lecture's `toy_bpe`):
 
-1. **Input.** `source` is either the text itself (a `str`) or a file (an `os.PathLike`, e.g.
-   `pathlib.Path("corpus.txt")`). A `str` is *always* text, never a path, so there is no guessing
-   (a warning points out a short `str` that happens to name an existing file).
+1. **Input.** `train_bpe(input_path, ...)` takes a file path (a `str` or `pathlib.Path`), exactly as
+   CS336 assignment 1's `run_train_bpe`; `train_bpe_from_text(text, ...)` takes the text itself.
 2. **Special tokens** (e.g. `"<|endoftext|>"`) are cut out of the text first. Text on either side is
    trained on separately, so no merge ever crosses or contains a special token.
 3. **Pre-tokenization** with GPT-2's pattern (`pretokenize.py`), so merges never cross a word
@@ -41,14 +40,13 @@ import heapq
 import multiprocessing
 import os
 import sys
-import warnings
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from .pretokenize import find_byte_cut, inside_special, iter_blocks, pretokenize, special_pattern
 
-__all__ = ["train_bpe", "train_bpe_from_counts", "count_pretokens", "BLOCK_BYTES", "PARALLEL_MIN_BYTES"]
+__all__ = ["train_bpe", "train_bpe_from_text", "train_bpe_from_counts", "count_pretokens", "BLOCK_BYTES", "PARALLEL_MIN_BYTES"]
 
 BLOCK_BYTES = 1 << 19  # pre-tokenize in blocks of ~0.5 MB: bounds the memory of the temporary token lists
 CHUNK_BYTES = 1 << 21  # one task for a worker process: ~2 MB of text
@@ -90,33 +88,61 @@ def _check_vocab_size(vocab_size: object, specials: Sequence[str]) -> int:
     return vocab_size
 
 
-def _names_a_file(text: str) -> bool:
-    """True if text is the path of an existing file (False for anything the OS rejects as a path)."""
+def _looks_like_text(s: str) -> str:
+    """Why `s` is obviously text rather than a file name ('' if it could be a path)."""
+    if "\n" in s or "\r" in s:
+        return "it has line breaks"
+    if "\0" in s:
+        return "it contains a NUL character"
+    if len(s) > 4096 or any(len(part.encode("utf-8", "surrogatepass")) > 255 for part in s.split(os.sep)):
+        return f"it is {len(s):,} characters long"
+    return ""
+
+
+def _check_path(input_path: object) -> Path:
+    """input_path (a str or os.PathLike, as in CS336's run_train_bpe) as an existing file's Path, or a clear error."""
+    if isinstance(input_path, (bytes, bytearray)):
+        raise TypeError("input_path must be a file path (str or pathlib.Path), got bytes; to train on text,"
+                        " call train_bpe_from_text(data.decode('utf-8'), vocab_size, ...)")
+    if not isinstance(input_path, (str, os.PathLike)):
+        raise TypeError(f"input_path must be a file path (str or pathlib.Path), got {type(input_path).__name__}")
+    if isinstance(input_path, str):
+        why = _looks_like_text(input_path)
+        if why:
+            raise FileNotFoundError(f"train_bpe takes the path of a text file (as CS336's run_train_bpe), but got"
+                                    f" what looks like the text itself ({why}); to train on a string, call"
+                                    " train_bpe_from_text(text, vocab_size, special_tokens)")
+    path = Path(input_path)
     try:
-        return Path(text).is_file()
+        exists, is_file = path.exists(), path.is_file()
     except (OSError, ValueError):
-        return False
+        exists = is_file = False
+    if not exists:
+        raise FileNotFoundError(f"training file not found: {str(path)!r}; check the path (relative paths start at"
+                                f" {os.getcwd()}), or, to train on a string, call train_bpe_from_text(text, ...)")
+    if not is_file:
+        raise IsADirectoryError(f"{path} is not a file; to train on a folder, load it first, e.g."
+                                " train_bpe_from_text(lecture_utils.data.load_text(folder), ...)")
+    return path
+
+
+def _check_text(text: object) -> str:
+    """text as a str, or a clear TypeError naming the fix."""
+    if isinstance(text, str):
+        return text
+    if isinstance(text, (bytes, bytearray)):
+        raise TypeError("text must be a str, got bytes; decode them first, e.g. data.decode('utf-8')")
+    if isinstance(text, os.PathLike):
+        raise TypeError("train_bpe_from_text takes the text itself; to train on a file, call"
+                        f" train_bpe({os.fspath(text)!r}, ...)")
+    raise TypeError(f"text must be a str, got {type(text).__name__}")
 
 
 def _check_source(source: object) -> str | Path:
-    """A str (the text itself) or an existing file's Path; anything else is a clear error."""
-    if isinstance(source, str):
-        if len(source) < 256 and "\n" not in source and source.strip() and _names_a_file(source):
-            warnings.warn(f"source is a str, so it is trained on as *text*, but it also names a file; to train on"
-                          f" the file, pass a path: train_bpe(pathlib.Path({source!r}), ...)", stacklevel=3)
-        return source
+    """Internal: a str is text, an os.PathLike a file (used by count_pretokens)."""
     if isinstance(source, os.PathLike):
-        path = Path(source)
-        if not path.exists():
-            raise FileNotFoundError(f"training file not found: {path}")
-        if not path.is_file():
-            raise IsADirectoryError(f"{path} is not a file; to train on a folder, load it first, e.g."
-                                    " train_bpe(lecture_utils.data.load_text(folder), ...)")
-        return path
-    if isinstance(source, (bytes, bytearray)):
-        raise TypeError("source must be text (str) or a file path (pathlib.Path), got bytes;"
-                        " decode them first, e.g. data.decode('utf-8')")
-    raise TypeError(f"source must be text (str) or a file path (pathlib.Path), got {type(source).__name__}")
+        return _check_path(source)
+    return _check_text(source)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -421,19 +447,33 @@ def _merge_loop(words: list[str], counts: list[int], vocab_size: int, specials: 
     return vocab, merges
 
 
-def train_bpe(source: str | os.PathLike, vocab_size: int, special_tokens: Iterable[str] = (), *,
+def train_bpe(input_path: str | os.PathLike, vocab_size: int, special_tokens: Iterable[str] | None = None, *,
               num_processes: int | None = None, progress: bool = False,
               ) -> tuple[dict[int, bytes], list[tuple[bytes, bytes]]]:
-    """Train byte-level BPE on text (`str`) or a file (`pathlib.Path`); returns (vocab, merges).
+    """Train byte-level BPE on a UTF-8 text file, as CS336's run_train_bpe; returns (vocab, merges).
 
+    `input_path` is a path (a `str` or `pathlib.Path`); to train on a string use `train_bpe_from_text`.
     `vocab_size` counts the 256 bytes, the special tokens and the merges. `num_processes` (default:
-    all CPUs) is used for inputs of at least a few MB; `progress=True` shows tqdm bars.
+    all CPUs) is used for files of at least a few MB; `progress=True` shows tqdm bars.
+    """
+    specials = _check_specials(special_tokens)
+    vocab_size = _check_vocab_size(vocab_size, specials)
+    path = _check_path(input_path)
+    words, counts = _as_id_strings(count_pretokens(path, specials, num_processes=num_processes, progress=progress))
+    return _merge_loop(words, counts, vocab_size, specials, progress)  # (the Counter is freed by now)
 
-    >>> vocab, merges = train_bpe("the cat in the hat", 258)
+
+def train_bpe_from_text(text: str, vocab_size: int, special_tokens: Iterable[str] | None = None, *,
+                        num_processes: int | None = None, progress: bool = False,
+                        ) -> tuple[dict[int, bytes], list[tuple[bytes, bytes]]]:
+    """Train byte-level BPE on an in-memory string; returns (vocab, merges), exactly as `train_bpe` on a file.
+
+    >>> vocab, merges = train_bpe_from_text("the cat in the hat", 258)
     >>> merges, vocab[256], vocab[257]  # (t, h), (h, e), (a, t) tie at 2: (t, h) is the greatest
     ([(b't', b'h'), (b'th', b'e')], b'th', b'the')
     """
     specials = _check_specials(special_tokens)
     vocab_size = _check_vocab_size(vocab_size, specials)
-    words, counts = _as_id_strings(count_pretokens(source, specials, num_processes=num_processes, progress=progress))
-    return _merge_loop(words, counts, vocab_size, specials, progress)  # (the Counter is freed by now)
+    text = _check_text(text)
+    words, counts = _as_id_strings(count_pretokens(text, specials, num_processes=num_processes, progress=progress))
+    return _merge_loop(words, counts, vocab_size, specials, progress)
