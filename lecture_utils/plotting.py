@@ -2,7 +2,8 @@
 
 Font choice, in order:
 - Windows / macOS: the system's own Chinese UI font (微软雅黑, 苹方, ...), when matplotlib finds it;
-- otherwise the Noto Sans CJK font shipped by the pip package `notojp-matplotlib` (SIL OFL);
+- otherwise Noto Sans SC (the Simplified Chinese face of Noto Sans CJK, SIL OFL) shipped as a plain
+  font file by the pip package `pylopdf-fonts-zh-cn` (we only read the file; nothing of it is imported);
 - otherwise a Linux system CJK font, if any; else none (labels would show tofu, but nothing warns).
 
 Deliberate simplification: we never probe font files glyph by glyph; a family known to cover
@@ -21,11 +22,11 @@ from .encodings import package_file  # finds a package's data file without impor
 SYSTEM_CJK_FONTS = {
     "win32": ["Microsoft YaHei", "DengXian", "SimHei", "SimSun"],
     "darwin": ["PingFang SC", "Hiragino Sans GB", "Heiti SC", "STHeiti", "Songti SC", "Arial Unicode MS"],
-    "linux": ["Noto Sans CJK SC", "Noto Sans CJK JP", "Source Han Sans SC", "WenQuanYi Micro Hei",
+    "linux": ["Noto Sans SC", "Noto Sans CJK SC", "Noto Sans CJK JP", "Source Han Sans SC", "WenQuanYi Micro Hei",
               "WenQuanYi Zen Hei", "Droid Sans Fallback"],
 }
 # (package, file inside it): found without importing the package (its import would change rcParams).
-PACKAGED_CJK_FONT = ("notojp_matplotlib", "fonts/NotoSansCJKjp-Regular.otf")
+PACKAGED_CJK_FONT = ("pylopdf_fonts_zh_cn", "NotoSansSC-Regular.otf")
 LATIN_FONT = "DejaVu Sans"  # matplotlib's bundled font: Latin letters, digits and the minus sign
 
 PLOT_DEFAULTS = {
@@ -54,7 +55,7 @@ def quiet_font_manager():
 
 
 def packaged_cjk_font_path() -> Path | None:
-    """Path of the pip-installed Noto Sans CJK file, or None if the package is not installed."""
+    """Path of the pip-installed Noto Sans SC file, or None if the package is not installed."""
     return package_file(*PACKAGED_CJK_FONT)
 
 

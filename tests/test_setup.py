@@ -54,7 +54,7 @@ def test_setup_is_silent_and_chinese_renders(caplog, capsys, tmp_path):
 
 def test_packaged_font_is_used_on_linux(caplog, capsys):
     font = _setup_emits_nothing(caplog, capsys, platform="linux")
-    assert font == "Noto Sans CJK JP"
+    assert font == "Noto Sans SC"
 
 
 def test_without_any_cjk_font_nothing_warns(caplog, capsys, monkeypatch):
@@ -74,7 +74,7 @@ def test_system_font_preferred_on_windows_and_macos(caplog, capsys, monkeypatch,
 @pytest.mark.parametrize("platform", ["win32", "darwin"])
 def test_missing_system_font_falls_back_to_the_package(caplog, capsys, monkeypatch, platform):
     monkeypatch.setattr(plotting, "SYSTEM_CJK_FONTS", {**plotting.SYSTEM_CJK_FONTS, platform: ["No Such Font"]})
-    assert _setup_emits_nothing(caplog, capsys, platform=platform) == "Noto Sans CJK JP"
+    assert _setup_emits_nothing(caplog, capsys, platform=platform) == "Noto Sans SC"
 
 
 def test_show_source_prints_outside_ipython(capsys):
