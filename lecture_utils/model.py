@@ -3,7 +3,7 @@
 Scope: the model of CS336 assignment 1 ("basics"), in that assignment's conventions so a learner can
 set their own implementation beside it: `Linear` (weight `(d_out, d_in)`, no bias), `Embedding`,
 `RMSNorm` (computed in float32), rotary position embedding (RoPE, interleaved pairs `(2i, 2i+1)`
-rotated by `pos * theta^(-2i/d_k)`), the SwiGLU feed-forward `W2(SiLU(W1 x) * W3 x)`, `softmax`,
+rotated by `pos * theta^(-2i/d_k)`), `silu`, the SwiGLU feed-forward `W2(SiLU(W1 x) * W3 x)`, `softmax`,
 `scaled_dot_product_attention` (boolean mask, True = "may attend"), causal multi-head self-attention,
 the pre-norm `TransformerBlock` and `TransformerLM` (embedding -> blocks -> final norm -> untied
 output head -> logits). Parameter names match the assignment's state-dict keys
@@ -41,6 +41,7 @@ __all__ = [
     "Embedding",
     "RMSNorm",
     "RotaryPositionalEmbedding",
+    "silu",
     "SwiGLU",
     "softmax",
     "scaled_dot_product_attention",
@@ -58,8 +59,16 @@ AttentionImpl = Literal["fused", "naive"]
 
 
 def swiglu_hidden_size(d_model: int, multiple_of: int = 64) -> int:
-    """d_ff ~= 8/3 * d_model rounded up to a multiple (keeps SwiGLU's FLOPs ~= a 4*d_model ReLU FFN): 256 -> 704."""
-    return multiple_of * math.ceil(8 * d_model / 3 / multiple_of)
+    """SwiGLU width: 8/3 * d_model rounded to the nearest multiple of `multiple_of` (at least one): 512 -> 1344.
+
+    Three d_model x d_ff matrices with d_ff ~= 8/3 * d_model cost about what a 4 * d_model two-matrix FFN
+    costs. Source: CS336 Spring 2025 assignment 1 handout (v1.0.4), section 3.5.2 (d_ff ~= 8/3 * d_model,
+    a multiple of 64) and its TinyStories configuration (d_model 512, d_ff 1344). Halves round up.
+    """
+    if not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in (d_model, multiple_of)):
+        raise ValueError(f"d_model and multiple_of must be positive integers, got {d_model!r}, {multiple_of!r}")
+    nearest = (16 * d_model + 3 * multiple_of) // (6 * multiple_of)  # floor(8d / (3m) + 1/2), in integers
+    return multiple_of * max(1, nearest)
 
 
 @dataclass(frozen=True)
@@ -171,6 +180,19 @@ class RMSNorm(nn.Module):
         return (x32 * inv_rms * self.weight).to(in_dtype)  # (..., d_model)
 
 
+def _check_positions(token_positions: Tensor, lead_shape: torch.Size) -> None:
+    """Positions must be integers whose shape broadcasts to `lead_shape` (..., T) without adding dimensions."""
+    if token_positions.is_floating_point() or token_positions.is_complex() or token_positions.dtype == torch.bool:
+        raise ValueError(f"token_positions must be integers, got dtype {token_positions.dtype}; pass torch.arange(T)")
+    try:
+        shape = torch.broadcast_shapes(token_positions.shape, lead_shape)
+    except RuntimeError:
+        shape = None
+    if shape != lead_shape:
+        raise ValueError(f"token_positions of shape {tuple(token_positions.shape)} do not line up with inputs of shape "
+                         f"{tuple(lead_shape)} (..., T); use shape (T,) or one row per sequence, e.g. (B, T)")
+
+
 class RotaryPositionalEmbedding(nn.Module):
     """RoPE: rotate each pair (x[2i], x[2i+1]) at position p by the angle p * theta^(-2i/d_k)."""
 
@@ -184,8 +206,13 @@ class RotaryPositionalEmbedding(nn.Module):
         self.register_buffer("cos", angles.cos().float(), persistent=False)  # (L, d_k/2)
         self.register_buffer("sin", angles.sin().float(), persistent=False)  # (L, d_k/2)
 
-    def forward(self, x: Tensor, token_positions: Tensor) -> Tensor:
-        cos, sin = self.cos[token_positions], self.sin[token_positions]  # (..., T, d_k/2) each
+    def forward(self, x: Tensor, token_positions: Tensor | None = None) -> Tensor:
+        """Rotate x (..., T, d_k); token_positions (..., T) must broadcast against x's leading dims (None: 0..T-1)."""
+        if token_positions is None:
+            cos, sin = self.cos[: x.shape[-2]], self.sin[: x.shape[-2]]  # (T, d_k/2) each: a slice, no gather
+        else:
+            _check_positions(token_positions, x.shape[:-1])
+            cos, sin = self.cos[token_positions], self.sin[token_positions]  # (..., T, d_k/2) each
         pairs = x.float().unflatten(-1, (-1, 2))  # (..., T, d_k/2, 2): (x[2i], x[2i+1])
         if x.device.type == "mps":  # no complex kernels there: the rotation written out
             x_even, x_odd = pairs.unbind(-1)  # (..., T, d_k/2) each
@@ -193,6 +220,11 @@ class RotaryPositionalEmbedding(nn.Module):
         else:  # the same rotation as one complex product (x[2i] + i x[2i+1]) * e^(i angle): one fast kernel
             rotated = torch.view_as_real(torch.view_as_complex(pairs) * torch.complex(cos, sin))
         return rotated.flatten(-2).to(x.dtype)  # (..., T, d_k), pairs back in interleaved order
+
+
+def silu(x: Tensor) -> Tensor:
+    """SiLU (swish): z * sigmoid(z), smooth and non-monotonic near 0; equals torch.nn.functional.silu."""
+    return x * torch.sigmoid(x)
 
 
 class SwiGLU(nn.Module):
@@ -205,7 +237,7 @@ class SwiGLU(nn.Module):
         self.w3 = Linear(d_model, d_ff, device=device, dtype=dtype)
 
     def forward(self, x: Tensor) -> Tensor:
-        return self.w2(F.silu(self.w1(x)) * self.w3(x))  # (..., d_ff) -> (..., d_model); F.silu = z * sigmoid(z), fused
+        return self.w2(silu(self.w1(x)) * self.w3(x))  # (..., d_model) -> (..., d_ff) -> (..., d_model)
 
 
 def softmax(x: Tensor, dim: int) -> Tensor:
@@ -256,9 +288,10 @@ class MultiHeadSelfAttention(nn.Module):
         return x.unflatten(-1, (self.num_heads, -1)).transpose(-3, -2)  # (..., T, d_model) -> (..., H, T, d_k)
 
     def forward(self, x: Tensor, token_positions: Tensor | None = None) -> Tensor:
+        """x (..., T, d_model) -> (..., T, d_model); token_positions (T,), (..., T) or (..., 1, T) (None: 0..T-1)."""
         seq_len = x.shape[-2]
-        if token_positions is None:
-            token_positions = torch.arange(seq_len, device=x.device)  # (T,)
+        if token_positions is not None and token_positions.ndim < x.ndim:
+            token_positions = token_positions.unsqueeze(-2)  # (..., T) -> (..., 1, T): the same positions for every head
         q = self.rope(self._heads(self.q_proj(x)), token_positions)  # (..., H, T, d_k)
         k = self.rope(self._heads(self.k_proj(x)), token_positions)  # (..., H, T, d_k)
         v = self._heads(self.v_proj(x))  # (..., H, T, d_k)
@@ -334,6 +367,8 @@ class TransformerLM(nn.Module):
         return cls(**config.to_dict(), device=device, dtype=dtype)
 
     def forward(self, token_ids: Tensor, token_positions: Tensor | None = None) -> Tensor:
+        """Token ids (B, T) (or (T,)) -> logits (B, T, vocab_size)."""
+        _check_integer_ids(token_ids, "token_ids")
         seq_len = token_ids.shape[-1]
         if seq_len > self.config.context_length:
             raise ValueError(
@@ -367,9 +402,11 @@ class TransformerLM(nn.Module):
         if top_k is not None and top_k < 1:
             raise ValueError(f"top_k must be >= 1, got {top_k}")
         device = self.lm_head.weight.device
-        ids = torch.as_tensor(prompt, dtype=torch.long, device=device).reshape(-1)  # (T0,)
-        if ids.numel() == 0:
+        raw = prompt if isinstance(prompt, Tensor) else torch.as_tensor(prompt)
+        if raw.numel() == 0:
             raise ValueError("the prompt must contain at least one token (e.g. an end-of-text token)")
+        _check_integer_ids(raw, "prompt")
+        ids = raw.to(device=device, dtype=torch.long).reshape(-1)  # (T0,)
         if int(ids.min()) < 0 or int(ids.max()) >= self.config.vocab_size:
             raise ValueError(f"prompt ids must lie in [0, {self.config.vocab_size}); re-encode with the model's tokenizer")
         was_training = self.training
@@ -387,6 +424,13 @@ class TransformerLM(nn.Module):
         finally:
             self.train(was_training)
         return new
+
+
+def _check_integer_ids(ids: Tensor, what: str) -> None:
+    """Token ids must be integers: a float or bool tensor would be truncated or read as a mask."""
+    if ids.is_floating_point() or ids.is_complex() or ids.dtype == torch.bool:
+        raise ValueError(f"{what} must be integer token ids, got dtype {ids.dtype}; "
+                         "encode text with the tokenizer, or convert with .long() if the values are whole numbers")
 
 
 def sample_next_token(
@@ -428,6 +472,17 @@ def transformer_shape(config: ModelConfig):
     )
 
 
-def count_parameters(model: nn.Module) -> int:
-    """Number of trainable scalars (embedding and output head included)."""
-    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+def count_parameters(model_or_config) -> int:
+    """Parameters of a `TransformerLM`, `ModelConfig` or config dict, by `lecture_utils.flops.param_count` (no model built)."""
+    from .flops import param_count
+
+    if isinstance(model_or_config, TransformerLM):
+        config = model_or_config.config
+    elif isinstance(model_or_config, dict):
+        config = ModelConfig.from_dict(model_or_config)
+    elif isinstance(model_or_config, ModelConfig):
+        config = model_or_config
+    else:
+        raise TypeError(f"count_parameters takes a TransformerLM, ModelConfig or dict, got {type(model_or_config).__name__}; "
+                        "for any other module use sum(p.numel() for p in module.parameters())")
+    return param_count(transformer_shape(config))

@@ -63,6 +63,32 @@ def test_rmsnorm_matches_formula_and_torch(dtype):
     torch.testing.assert_close(out, F.rms_norm(x32, (16,), norm.weight, eps=1e-5).to(dtype))
 
 
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.bfloat16])
+def test_silu_matches_torch_values_and_gradients(dtype):
+    x = torch.cat([torch.linspace(-30, 30, 101), torch.tensor([0.0, -1e-3, 1e-3, -88.0, 88.0])]).to(dtype)
+    x = x.requires_grad_(True)
+    ref = x.detach().clone().requires_grad_(True)
+    out, expected = M.silu(x), F.silu(ref)
+    assert out.dtype == dtype and torch.isfinite(out).all()
+    torch.testing.assert_close(out, expected)
+    out.sum().backward()
+    expected.sum().backward()
+    if dtype == torch.bfloat16:  # z * sigmoid(z) rounds twice in bf16, torch's fused kernel once: compare to exact
+        z = x.detach().double()
+        exact = torch.sigmoid(z) * (1 + z * (1 - torch.sigmoid(z)))  # d/dz z·σ(z)
+        torch.testing.assert_close(x.grad.double(), exact, atol=1e-2, rtol=2e-2)
+    else:
+        torch.testing.assert_close(x.grad, ref.grad)
+
+
+def test_swiglu_uses_the_projects_silu(monkeypatch):
+    ffn = M.SwiGLU(12, 20)
+    calls = []
+    monkeypatch.setattr(M, "silu", lambda z: calls.append(z.shape) or z * torch.sigmoid(z))
+    ffn(torch.randn(3, 12))
+    assert calls == [torch.Size([3, 20])]
+
+
 def test_swiglu_matches_silu_formula():
     ffn = M.SwiGLU(12, 20)
     assert (ffn.w1.weight.shape, ffn.w2.weight.shape, ffn.w3.weight.shape) == ((20, 12), (12, 20), (20, 12))
@@ -145,6 +171,71 @@ def test_rope_scores_depend_only_on_relative_position(p, s, shift):
     torch.testing.assert_close(score(p, s), score(p + shift, s + shift), atol=1e-4, rtol=1e-4)
 
 
+B, H, T, D_K = 3, 2, 6, 8
+
+
+def _rows_of_positions(shape: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """(positions in the given layout, the same positions as one (T,) row per sequence: (B, T))."""
+    rows = torch.stack([torch.randperm(20)[:T] for _ in range(B)])  # (B, T): a different order per sequence
+    if shape == "(T,)":
+        return rows[0], rows[:1].expand(B, T)
+    if shape == "(1, T)":
+        return rows[:1], rows[:1].expand(B, T)
+    if shape == "(B, T)":
+        return rows, rows
+    return rows[:, None, :], rows  # (B, 1, T)
+
+
+@pytest.mark.parametrize("shape", ["(T,)", "(1, T)", "(B, T)"])
+def test_rope_batched_positions_match_each_row_alone(shape):
+    rope = M.RotaryPositionalEmbedding(10000.0, D_K, max_seq_len=20)
+    x = torch.randn(B, T, D_K)
+    pos, rows = _rows_of_positions(shape)
+    expected = torch.stack([rope(x[b], rows[b]) for b in range(B)])
+    torch.testing.assert_close(rope(x, pos), expected)
+    torch.testing.assert_close(expected[1], rope_reference(x[1], rows[1], 10000.0))
+
+
+@pytest.mark.parametrize("shape", ["(T,)", "(1, T)", "(B, 1, T)"])
+def test_rope_on_heads_matches_each_row_alone(shape):
+    rope = M.RotaryPositionalEmbedding(10000.0, D_K, max_seq_len=20)
+    x = torch.randn(B, H, T, D_K)  # queries or keys split into heads
+    pos, rows = _rows_of_positions(shape)
+    expected = torch.stack([torch.stack([rope(x[b, h], rows[b]) for h in range(H)]) for b in range(B)])
+    torch.testing.assert_close(rope(x, pos), expected)
+
+
+@pytest.mark.parametrize("bad, message", [(torch.arange(T)[None, None, None], "line up"),
+                                          (torch.zeros(B, T + 1, dtype=torch.long), "line up"),
+                                          (torch.arange(T).float(), "integers")])
+def test_rope_rejects_positions_that_do_not_line_up(bad, message):
+    rope = M.RotaryPositionalEmbedding(10000.0, D_K, max_seq_len=20)
+    with pytest.raises(ValueError, match=message):
+        rope(torch.randn(B, T, D_K), bad)
+
+
+@pytest.mark.parametrize("attention", ["fused", "naive"])
+@pytest.mark.parametrize("shape", ["(T,)", "(1, T)", "(B, T)", "(B, 1, T)"])
+def test_attention_positions_match_each_row_alone(shape, attention):
+    # B == H: the old bug (a (B, T) batch lined up against the heads) ran silently in this case.
+    mha = M.MultiHeadSelfAttention(4 * B, B, max_seq_len=20, attention=attention)
+    x = torch.randn(B, T, 4 * B)
+    pos, rows = _rows_of_positions(shape)
+    expected = torch.cat([mha(x[b : b + 1], rows[b]) for b in range(B)])
+    torch.testing.assert_close(mha(x, pos), expected, atol=1e-6, rtol=1e-5)
+    if shape == "(B, T)":  # and with H != B, which used to raise
+        mha4 = M.MultiHeadSelfAttention(16, 4, max_seq_len=20, attention=attention)
+        x4 = torch.randn(B, T, 16)
+        expected4 = torch.cat([mha4(x4[b : b + 1], rows[b]) for b in range(B)])
+        torch.testing.assert_close(mha4(x4, pos), expected4, atol=1e-6, rtol=1e-5)
+
+
+def test_lm_positions_default_to_arange():
+    lm = tiny_model()
+    ids = torch.randint(0, 97, (2, 9))
+    torch.testing.assert_close(lm(ids), lm(ids, torch.arange(9).expand(2, 9)))
+
+
 @pytest.mark.parametrize("attention", ["fused", "naive"])
 def test_attention_matches_per_head_reference(attention):
     mha = M.MultiHeadSelfAttention(16, 4, max_seq_len=8, theta=500.0, attention=attention)
@@ -209,7 +300,12 @@ def test_parameter_count_formula():
     lm = tiny_model()
     v, d, layers, ff = 97, 32, 2, 64
     per_layer = 4 * d * d + 3 * d * ff + 2 * d
-    assert M.count_parameters(lm) == 2 * v * d + layers * per_layer + d
+    assert sum(p.numel() for p in lm.parameters()) == 2 * v * d + layers * per_layer + d
+    # one counter: count_parameters calls flops.param_count, for a model, a config or a dict alike
+    assert M.count_parameters(lm) == M.count_parameters(lm.config) == M.count_parameters(TINY) \
+        == flops.param_count(M.transformer_shape(lm.config)) == 2 * v * d + layers * per_layer + d
+    with pytest.raises(TypeError, match="numel"):
+        M.count_parameters(M.SwiGLU(4, 8))
 
 
 @pytest.mark.parametrize("cfg", [TINY, dict(TINY, vocab_size=300, d_model=48, num_heads=3, d_ff=128, num_layers=3)])
@@ -217,7 +313,7 @@ def test_parameters_and_flops_agree_with_flops_module(cfg):
     """Parameter count and measured matmul FLOPs equal lecture_utils.flops' standard accounting."""
     lm = M.TransformerLM(**cfg, attention="naive")  # the flop counter sees every matmul of the naive path
     shape = M.transformer_shape(lm.config)
-    assert M.count_parameters(lm) == flops.param_count(shape)
+    assert sum(p.numel() for p in lm.parameters()) == flops.param_count(shape)  # the module, measured
     batch, seq = 2, cfg["context_length"]
     ids = torch.randint(0, cfg["vocab_size"], (batch, seq))
     with FlopCounterMode(display=False) as counter:
@@ -231,8 +327,16 @@ def test_parameters_and_flops_agree_with_flops_module(cfg):
 
 
 def test_swiglu_hidden_size():
-    assert M.swiglu_hidden_size(256) == 704
-    assert M.swiglu_hidden_size(512, multiple_of=64) == 1408
+    # CS336 assignment 1's TinyStories model: d_model 512, d_ff 1344 (8/3 * 512 = 1365.3, nearest multiple of 64)
+    assert M.swiglu_hidden_size(512) == 1344
+    assert M.swiglu_hidden_size(256) == 704 and M.swiglu_hidden_size(128) == 320 and M.swiglu_hidden_size(384) == 1024
+    assert M.swiglu_hidden_size(8) == 64  # never zero
+    assert M.swiglu_hidden_size(6, multiple_of=32) == 32  # 8/3 * 6 / 32 = 0.5: halves round up
+    for d in range(1, 600):
+        f = M.swiglu_hidden_size(d, 16)
+        assert f % 16 == 0 and (abs(f - 8 * d / 3) <= 8 or f == 16)
+    with pytest.raises(ValueError, match="positive integers"):
+        M.swiglu_hidden_size(512, 0)
 
 
 # ---------------------------------------------------------------- errors
@@ -331,5 +435,12 @@ def test_generate_errors(kwargs, message):
 def test_generate_rejects_bad_prompts():
     with pytest.raises(ValueError, match="at least one token"):
         tiny_model().generate([], 3)
+    for bad in ([1.7, 2.0], torch.tensor([1.0, 2.0]), [True, False], torch.tensor([True])):
+        with pytest.raises(ValueError, match="integer token ids"):
+            tiny_model().generate(bad, 3)
+    with pytest.raises(ValueError, match="integer token ids"):
+        tiny_model()(torch.zeros(1, 4))
+    import numpy as np
+    assert len(tiny_model().generate(np.array([1, 2], dtype=np.uint16), 2)) == 2
     with pytest.raises(ValueError, match=r"\[0, 97\)"):
         tiny_model().generate([97], 3)
