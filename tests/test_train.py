@@ -155,14 +155,14 @@ def test_resolve_device():
         (dict(max_steps=2.5), "max_steps"),
         (dict(min_lr=1.0, lr=0.1), "min_lr"),
         (dict(precision="fp8"), "precision"),
-        (dict(beta2=1.0), "beta1, beta2"),
+        (dict(beta2=1.0), "train.beta2 must be a finite number in"),
         (dict(cosine_steps=0), "cosine_steps"),
     ],
 )
 def test_bad_train_config(overrides, message):
     with pytest.raises(ValueError, match=message):
         T.TrainConfig(**overrides)
-    with pytest.raises(ValueError, match="unknown train config key"):
+    with pytest.raises(ValueError, match="unknown train setting 'learning_rate'"):
         T.TrainConfig.from_dict({"learning_rate": 1e-3})
 
 
@@ -196,8 +196,8 @@ def test_presets_load_and_bad_presets(tmp_path):
     bad.write_text("[1, 2]", encoding="utf-8")
     with pytest.raises(ValueError, match="a config is a JSON object.*got a list"):
         T.load_preset(bad)
-    with pytest.raises(ValueError, match="section.key=value"):
-        T._apply_overrides({}, ["lr=3"])
+    with pytest.raises(ValueError, match="SECTION.KEY=VALUE"):
+        T.apply_overrides({}, ["lr=3"])
 
 
 # ---------------------------------------------------------------- checkpoints and resume
