@@ -1,4 +1,4 @@
-"""The real OpenAI encodings (gpt2, cl100k_base, o200k_base), offline.
+"""The real OpenAI encodings (gpt2, r50k_base, p50k_base, cl100k_base, o200k_base), offline.
 
 `tiktoken.get_encoding(name)` downloads its BPE files from OpenAI's blob storage on first use, which
 fails without internet. The very same files ship inside two MIT-licensed PyPI packages:
@@ -6,6 +6,11 @@ fails without internet. The very same files ship inside two MIT-licensed PyPI pa
 `o200k_base` ranks, gzipped). We check each file's sha256 against the hash tiktoken itself expects,
 copy it into tiktoken's download cache under the name tiktoken looks for (sha1 of the URL), and let
 tiktoken build the encoding as usual. So what you get *is* tiktoken's encoding, not a look-alike.
+
+r50k_base and p50k_base ship nowhere on PyPI, but their files are derived from GPT-2's: r50k_base's
+`.tiktoken` file lists GPT-2's ranks (base64 token, space, rank, one per line), and p50k_base's adds
+the 24 runs of 2..25 spaces as ranks 50257..50280. We write both files from the verified GPT-2 data and
+check them against the sha256 tiktoken expects before caching them, so they too are the real thing.
 
 The cache lives in a per-user folder (never inside the repository); an existing
 `TIKTOKEN_CACHE_DIR` set by the user is respected.
@@ -60,7 +65,14 @@ DATA_FILES: dict[str, tuple[DataFile, ...]] = {
                  "bpe_openai", "bpe-openai==0.1.4", "data/o200k_base.tiktoken.gz", gzipped=True),
     ),
 }
-ENCODING_NAMES = tuple(DATA_FILES)
+# Files derived from GPT-2's (see the module docstring): name -> (url, sha256 tiktoken expects).
+DERIVED_FILES: dict[str, tuple[str, str]] = {
+    "r50k_base": (f"{_BLOB}/encodings/r50k_base.tiktoken",
+                  "306cd27f03c1a714eca7108e03d66b7dc042abe8c258b44c199a7ed9838dd930"),
+    "p50k_base": (f"{_BLOB}/encodings/p50k_base.tiktoken",
+                  "94b5ca7dff4d00767bc256fdd1b27e5b17361d7b8a5f968547f9f23eb70d2069"),
+}
+ENCODING_NAMES = ("gpt2", "r50k_base", "p50k_base", "cl100k_base", "o200k_base")
 
 
 class EncodingDataError(RuntimeError):
@@ -103,11 +115,62 @@ def read_verified(data: DataFile) -> bytes:
     return content
 
 
-def seed_tiktoken_cache(names: tuple[str, ...] = ENCODING_NAMES) -> Path:
-    """Put verified copies of the encodings' files where tiktoken looks before downloading."""
+def _gpt2_ranks() -> dict[bytes, int]:
+    """GPT-2's token bytes -> rank, from the verified encoder.json (its ids are the ranks)."""
+    import json
+
+    files = {Path(d.relpath).name: d for d in DATA_FILES["gpt2"]}
+    encoder = json.loads(read_verified(files["encoder.json"]).decode("utf-8"))
+    from .tokenizers.bpe import gpt2_bytes_to_unicode
+
+    byte_of = {ch: b for b, ch in gpt2_bytes_to_unicode().items()}
+    return {bytes(byte_of[ch] for ch in token): rank for token, rank in encoder.items() if token != "<|endoftext|>"}
+
+
+def derived_file(name: str) -> bytes:
+    """The `.tiktoken` file of r50k_base or p50k_base, written from GPT-2's data and checked by sha256."""
+    import base64
+
+    ranks = _gpt2_ranks()
+    if name == "p50k_base":
+        ranks.update({b" " * k: 50255 + k for k in range(2, 26)})
+    content = b"".join(base64.b64encode(token) + b" %d\n" % rank
+                       for token, rank in sorted(ranks.items(), key=lambda item: item[1]))
+    expected = DERIVED_FILES[name][1]
+    if hashlib.sha256(content).hexdigest() != expected:  # cannot happen with the verified GPT-2 files
+        raise EncodingDataError(f"{name} derived from GPT-2's files does not match tiktoken's sha256 {expected[:12]}…")
+    return content
+
+
+def _check_names(names: object) -> tuple[str, ...]:
+    """Encoding names as a tuple (a single str is one name), or a clear error naming the choices."""
+    if isinstance(names, str):
+        names = (names,)
+    if isinstance(names, (bytes, bytearray)) or not hasattr(names, "__iter__"):
+        raise TypeError(f"names must be an encoding name or a list of them ({', '.join(ENCODING_NAMES)}),"
+                        f" got {type(names).__name__}")
+    names = tuple(names)
+    for name in names:
+        if name not in ENCODING_NAMES:
+            raise ValueError(f"unknown encoding {name!r}; choose one of {', '.join(ENCODING_NAMES)}")
+    return names
+
+
+def seed_tiktoken_cache(names: str | tuple[str, ...] = ENCODING_NAMES) -> Path:
+    """Put verified copies of the encodings' files where tiktoken looks before downloading.
+
+    `names` is one encoding name or several: `seed_tiktoken_cache("gpt2")`.
+    """
+    names = _check_names(names)
     cache = tiktoken_cache_dir()
     os.environ["TIKTOKEN_CACHE_DIR"] = str(cache)  # tiktoken reads this at every load
     for name in names:
+        if name in DERIVED_FILES:
+            url, sha256 = DERIVED_FILES[name]
+            target = cache / hashlib.sha1(url.encode()).hexdigest()
+            if not (target.is_file() and hashlib.sha256(target.read_bytes()).hexdigest() == sha256):
+                write_bytes_atomic(target, derived_file(name))
+            continue
         for data in DATA_FILES[name]:
             target = cache / hashlib.sha1(data.url.encode()).hexdigest()
             if target.is_file() and hashlib.sha256(target.read_bytes()).hexdigest() == data.sha256:
@@ -117,14 +180,16 @@ def seed_tiktoken_cache(names: tuple[str, ...] = ENCODING_NAMES) -> Path:
 
 
 def get_encoding(name: str):
-    """The real `tiktoken.Encoding` for "gpt2", "cl100k_base" or "o200k_base", built offline.
+    """The real `tiktoken.Encoding` for "gpt2", "r50k_base", "p50k_base", "cl100k_base" or "o200k_base", offline.
 
     >>> get_encoding("gpt2").encode("Hello, world!")
     [15496, 11, 995, 0]
     """
     import tiktoken
 
-    if name not in DATA_FILES:
+    if not isinstance(name, str):
+        raise TypeError(f"get_encoding takes an encoding name ({', '.join(ENCODING_NAMES)}), got {type(name).__name__}")
+    if name not in ENCODING_NAMES:
         raise ValueError(f"unknown encoding {name!r}; choose one of {', '.join(ENCODING_NAMES)}")
-    seed_tiktoken_cache((name,))
+    seed_tiktoken_cache(name)
     return tiktoken.get_encoding(name)

@@ -47,7 +47,7 @@ def test_cl100k_lecture_string(cache_dir):
 
 
 def test_unknown_name_lists_the_choices():
-    with pytest.raises(ValueError, match="gpt2, cl100k_base, o200k_base"):
+    with pytest.raises(ValueError, match="gpt2, r50k_base, p50k_base, cl100k_base, o200k_base"):
         get_encoding("gpt5")
 
 

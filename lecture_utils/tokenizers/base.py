@@ -60,21 +60,24 @@ class Tokenizer(ABC):
 
     def token_bytes(self, token_id: int) -> bytes:
         """The bytes one id stands for: `self.vocab[id]` if there is a vocab of bytes, else its decoded text."""
+        token_id = check_id(token_id)
         vocab = getattr(self, "vocab", None)
         if isinstance(vocab, Mapping):  # BPE-style: tokens may be part of a UTF-8 character
             if token_id not in vocab:
                 raise ValueError(f"id {token_id!r} is not in the vocabulary ({len(vocab)} ids)")
             return bytes(vocab[token_id])
-        return self.decode([token_id]).encode("utf-8")
+        return utf8(self.decode([token_id]))
 
 
 def compression_ratio(text: str, ids: Sequence[int]) -> float:
     """UTF-8 bytes per token, the lecture's definition: `compression_ratio("hello", [1, 2]) -> 2.5`."""
     if not isinstance(text, str):
         raise TypeError(f"compression_ratio(text, ids) takes the text as a str first, got {type(text).__name__}")
-    if not ids:
+    if isinstance(ids, (str, bytes, bytearray)) or not hasattr(ids, "__len__"):
+        raise TypeError(f"compression_ratio(text, ids) takes the ids as a list second, got {type(ids).__name__}")
+    if len(ids) == 0:
         raise ValueError("compression ratio needs at least one token (ids is empty)")
-    return len(text.encode("utf-8")) / len(ids)
+    return len(utf8(text)) / len(ids)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -88,6 +91,14 @@ def check_text(text: object) -> str:
     if isinstance(text, (bytes, bytearray)):
         raise TypeError("encode expects str, got bytes; decode them first, e.g. data.decode('utf-8')")
     raise TypeError(f"encode expects str, got {type(text).__name__}")
+
+
+def check_utf8_text(text: object) -> str:
+    """Like check_text, and also refuse lone surrogates (text that has no UTF-8 form) with a clear ValueError."""
+    check_text(text)
+    if not text.isascii():
+        utf8(text)
+    return text
 
 
 def check_id_list(ids: object) -> None:
@@ -104,17 +115,26 @@ def plain_ints(ids: object) -> bool:
     return type(ids) in (list, tuple) and all(type(i) is int for i in ids)
 
 
+def check_id(token_id: object, position: int | None = None) -> int:
+    """One id as a plain int (int, numpy or torch integers), or a TypeError naming it (bools and floats too)."""
+    if type(token_id) is int:
+        return token_id
+    where = "id" if position is None else f"ids[{position}]"
+    if isinstance(token_id, (bool, float)):  # True == 1 and 3.0 == 3 would slip through silently
+        raise TypeError(f"{where} = {token_id!r} is a {type(token_id).__name__}, not an int id; pass int(...) of a"
+                        " whole number if you mean it")
+    try:
+        return operator.index(token_id)  # accepts int, numpy and torch integers (not floats)
+    except TypeError:
+        raise TypeError(f"{where} = {token_id!r} is a {type(token_id).__name__}, not an int id") from None
+
+
 def check_ids(ids: object, vocab_size: int) -> list[int]:
     """Return `ids` as a list of ints in range(vocab_size), or raise a TypeError/ValueError naming the bad one."""
     check_id_list(ids)
     out = []
     for position, token_id in enumerate(ids):
-        if isinstance(token_id, (bool, float)):  # True == 1 and 3.0 == 3 would slip through silently
-            raise TypeError(f"ids[{position}] = {token_id!r} is a {type(token_id).__name__}, not an int id")
-        try:
-            value = operator.index(token_id)  # accepts int, numpy and torch integers
-        except TypeError:
-            raise TypeError(f"ids[{position}] = {token_id!r} is a {type(token_id).__name__}, not an int id") from None
+        value = check_id(token_id, position)
         if not 0 <= value < vocab_size:
             raise ValueError(f"ids[{position}] = {value} is out of range: valid ids are 0..{vocab_size - 1}")
         out.append(value)
@@ -164,7 +184,7 @@ class CharacterTokenizer(Tokenizer):
 
     def encode(self, text: str) -> list[int]:
         """Code point of each character: `encode("Hi") -> [72, 105]`."""
-        return [ord(ch) for ch in check_text(text)]
+        return [ord(ch) for ch in check_utf8_text(text)]
 
     def decode(self, ids: list[int]) -> str:
         """Join the characters of the code points: `decode([72, 105]) -> "Hi"`."""
@@ -232,6 +252,20 @@ class ByteTokenizer(Tokenizer):
 # Word tokenizer
 # ---------------------------------------------------------------------------------------------
 
+def _compile_word_pattern(pattern: object) -> regex.Pattern:
+    """A word pattern compiled with DOTALL, refusing capture groups (findall would return the groups)."""
+    if not isinstance(pattern, str):
+        raise TypeError(f"pattern must be a regex str, got {type(pattern).__name__}")
+    try:
+        compiled = regex.compile(pattern, regex.DOTALL)
+    except regex.error as err:
+        raise ValueError(f"pattern {pattern!r} is not a valid regex: {err}") from None
+    if compiled.groups:
+        raise ValueError(f"pattern {pattern!r} has capture groups, so findall would return the groups instead of"
+                         " the segments and decode could not restore the text; write (?:...) instead of (...)")
+    return compiled
+
+
 class WordTokenizer(Tokenizer):
     """One id per segment (word, space, punctuation) seen in a corpus; id 0 is UNK for everything else.
 
@@ -253,7 +287,7 @@ class WordTokenizer(Tokenizer):
         if len(set(words)) != len(words):
             raise ValueError("words must be distinct (each gets one id)")
         self.pattern = pattern
-        self._split = regex.compile(pattern, regex.DOTALL)
+        self._split = _compile_word_pattern(pattern)
         self.id_to_word: list[str] = [UNK_TOKEN, *words]
         self.word_to_id: dict[str, int] = {w: i for i, w in enumerate(self.id_to_word) if i != self.unk_id}
 
@@ -269,10 +303,10 @@ class WordTokenizer(Tokenizer):
             raise ValueError(f"min_count must be an int >= 1, got {min_count!r}")
         if max_vocab is not None and (isinstance(max_vocab, bool) or not isinstance(max_vocab, int) or max_vocab < 1):
             raise ValueError(f"max_vocab must be None or an int >= 1 (it counts the UNK id), got {max_vocab!r}")
-        split = regex.compile(pattern, regex.DOTALL)
+        split = _compile_word_pattern(pattern)
         counts: Counter[str] = Counter()
         for text in [corpus] if isinstance(corpus, str) else corpus:
-            counts.update(split.findall(check_text(text)))
+            counts.update(split.findall(check_utf8_text(text)))
         counts.pop(UNK_TOKEN, None)
         # sorted() is stable and Counter keeps first-seen order, so ties stay in first-seen order
         words = [w for w, c in sorted(counts.items(), key=lambda wc: -wc[1]) if c >= min_count]
@@ -287,7 +321,7 @@ class WordTokenizer(Tokenizer):
 
     def split(self, text: str) -> list[str]:
         """The segments of `text` under this tokenizer's pattern: `split("I'll") -> ['I', "'", 'll']`."""
-        segments = self._split.findall(check_text(text))
+        segments = self._split.findall(check_utf8_text(text))
         if sum(map(len, segments)) != len(text):
             raise ValueError(f"pattern {self.pattern!r} does not cover the whole text, so decode could not"
                              " restore it; add a catch-all alternative such as '|.'")

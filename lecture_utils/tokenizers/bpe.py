@@ -1,4 +1,4 @@
-"""A real byte-level BPE tokenizer: GPT-2 pre-tokenization, special tokens, caching, streaming, save/load.
+"""A real byte-level BPE tokenizer: tiktoken-family pre-tokenization, special tokens, caching, streaming.
 
     >>> from lecture_utils.encodings import get_encoding
     >>> tok = BPETokenizer.from_tiktoken(get_encoding("gpt2"))
@@ -7,56 +7,66 @@
 
 How `encode` works (what the lecture's toy BPE leaves out):
 
-1. Special tokens are cut out first, the longest first where they overlap, and map to their own ids.
-2. The rest is split into GPT-2 pre-tokens (`pretokenize.py`); BPE runs inside each pre-token only.
+1. Special tokens are cut out first, the longest first where they overlap (`pretokenize.split_specials`),
+   and map to their own ids.
+2. The rest is split into pre-tokens with the tokenizer's pattern (GPT-2's by default; cl100k's and
+   o200k's for those encodings; `pretokenize.py`); BPE runs inside each pre-token only.
 3. Inside a pre-token, the UTF-8 bytes start as single-byte tokens, and the adjacent pair with the
    *earliest* merge (lowest rank) is merged, again and again, until no learned merge applies. That is
    GPT-2's original algorithm; it gives the same result as the lecture's "apply every merge in the
-   order learned" (only much faster), and tiktoken's ids for GPT-2 (both checked in the tests).
+   order learned" (only much faster), and tiktoken's ids (both checked in the tests). Long pre-tokens
+   use a heap of candidate pairs over a linked list instead of rescanning all pairs after each merge.
 4. Text repeats: the ids of each distinct pre-token are cached (a dict, emptied when it reaches
-   `cache_size` entries), so most pre-tokens cost one dictionary lookup.
+   `cache_size` entries), so most pre-tokens cost one dictionary lookup. A long pre-token of non-ASCII
+   text (a Chinese sentence has no spaces: one pre-token) is first cut between characters where no
+   learned token can straddle the cut: no merge can ever cross such a point, so the BPE of each side is
+   independent, and the sides (often single characters) are cached and reused.
 
 `decode` never raises on ids whose bytes are not whole UTF-8 characters (a token can be a piece of a
 Chinese character or of an emoji): invalid bytes become U+FFFD, as in tiktoken. `decode_bytes` gives the raw bytes.
 
 `encode_iterable(lines)` streams: it holds only a bounded buffer of text, cuts it at points where the
 pre-tokens cannot change (see `pretokenize.find_cut`, never inside a special token) and yields the
-same ids as `encode("".join(lines))`.
+same ids as `encode("".join(lines))`. `encode_file` encodes a file on all cores (`encode_file.py`).
 
 File format (`save` / `load`), UTF-8 plain text, one record per line, bytes written as lowercase hex::
 
-    lecture_utils.BPETokenizer v1
+    lecture_utils.BPETokenizer v1       (v2 when the pattern is not GPT-2's: then a line `pattern <hex>`)
     vocab <N>                 then N lines: <id> <hex bytes>
     special_tokens <K>        then K lines: <id> <hex of the token's UTF-8>   (the id is also in vocab)
     merges <M>                then M lines: <hex first> <hex second>          (in rank order)
     end sha256=<hex digest of every byte above this line>
 
 `save` writes to a temporary file and renames it over the target, so a crash never leaves half a file.
-`load` checks every line and the digest, and names the line at fault.
+`load` checks every line and the digest, and names the line at fault (CRLF line ends are accepted).
 
-Deliberate simplifications: the pre-tokenization pattern is GPT-2's (so `from_tiktoken` accepts the
-"gpt2"/"r50k_base" encodings, not cl100k/o200k, whose patterns differ); the cache is a plain dict that
-is emptied when full rather than a true LRU (simpler and faster; its memory is bounded all the same).
+Deliberate simplification: the cache is a plain dict that is emptied when full rather than a true LRU
+(simpler and faster; its memory is bounded all the same).
 """
 from __future__ import annotations
 
 import hashlib
+import heapq
 import json
-import operator
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import chain
+from operator import add
 from pathlib import Path
 
-from .base import GPT2_SPLIT_PATTERN, Tokenizer, check_id_list, check_text, plain_ints, utf8
-from .pretokenize import find_cut, inside_special, iter_blocks, pretokenize, special_pattern
+from .base import Tokenizer, check_id, check_id_list, check_special_tokens, check_text, plain_ints, utf8
+from .pretokenize import (PATTERNS, check_pattern, find_cut, inside_special, iter_blocks, pattern_name,
+                          pretokenize, split_specials)
 
 __all__ = ["BPETokenizer", "BPEFileError", "FORMAT_NAME", "FORMAT_VERSION", "gpt2_bytes_to_unicode"]
 
 FORMAT_NAME = "lecture_utils.BPETokenizer"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 1  # files with GPT-2's pattern; version 2 adds a `pattern` line
 ENCODE_BLOCK = 1 << 20  # encode long texts in blocks of ~1M characters: bounds the temporary lists
 STREAM_CHARS = 1 << 16  # encode_iterable encodes once this many characters are buffered
+HEAP_MIN = 40  # pre-tokens of at least this many bytes merge with a heap instead of rescanning
+SPLIT_MIN = 4  # non-ASCII pre-tokens of at least this many characters are first cut at free points
+_NO_MERGE = (1 << 62, -1)  # rank of a pair that has no merge (larger than every real rank)
 
 
 class BPEFileError(ValueError):
@@ -79,136 +89,148 @@ def gpt2_bytes_to_unicode() -> dict[int, str]:
     return mapping
 
 
-class _PieceCache(dict):
-    """pre-token -> tuple of ids; a miss runs BPE (via __missing__, so lookups stay in C)."""
+class _Memo(dict):
+    """key -> compute(key), computed on a miss (via __missing__, so lookups stay in C); emptied when full."""
 
-    def __init__(self, bpe, limit: int) -> None:
+    def __init__(self, compute, limit: int) -> None:
         super().__init__()
-        self.bpe = bpe
+        self.compute = compute
         self.limit = limit
 
-    def __missing__(self, piece: str) -> tuple[int, ...]:
-        ids = self.bpe(piece)
+    def __missing__(self, key):
+        value = self.compute(key)
         if len(self) >= self.limit:
             self.clear()
-        self[piece] = ids
-        return ids
+        self[key] = value
+        return value
+
+
+def _as_bytes(value: object, what: str) -> bytes:
+    """`value` as non-empty bytes, or a TypeError naming `what`."""
+    if type(value) is bytes and value:
+        return value
+    if not isinstance(value, (bytes, bytearray)) or not value:
+        raise TypeError(f"{what} must be non-empty bytes, got {value!r}")
+    return bytes(value)
+
+
+def _check_vocab(vocab: object) -> dict[int, bytes]:
+    """vocab as a dict of non-negative int ids -> non-empty bytes holding all 256 single bytes."""
+    if not isinstance(vocab, Mapping):
+        raise TypeError(f"vocab must be a dict id -> bytes, got {type(vocab).__name__}")
+    out = {}
+    for token_id, token in vocab.items():
+        if isinstance(token_id, bool) or not isinstance(token_id, int) or token_id < 0:
+            raise TypeError(f"vocab ids must be non-negative ints, got {token_id!r}")
+        out[int(token_id)] = _as_bytes(token, f"vocab[{token_id}]")
+    held = set(out.values())
+    missing = [b for b in range(256) if bytes([b]) not in held]
+    if missing:
+        raise ValueError(f"vocab lacks {len(missing)} single byte(s), e.g. {bytes([missing[0]])!r}; byte-level"
+                         " BPE needs all 256 so that any text can be encoded")
+    return out
+
+
+def _check_merge(rank: int, merge: object) -> tuple[bytes, bytes]:
+    """One merge as a pair of bytes, or a TypeError naming its rank."""
+    try:
+        first, second = merge
+    except (TypeError, ValueError):
+        raise TypeError(f"merges[{rank}] must be a pair of bytes, got {merge!r}") from None
+    if not isinstance(first, (bytes, bytearray)) or not isinstance(second, (bytes, bytearray)):
+        raise TypeError(f"merges[{rank}] must be a pair of bytes, got {merge!r}")
+    return bytes(first), bytes(second)
 
 
 class BPETokenizer(Tokenizer):
-    """Byte-level BPE with GPT-2 pre-tokenization: `BPETokenizer(vocab, merges, special_tokens)`.
+    """Byte-level BPE: `BPETokenizer(vocab, merges, special_tokens, pattern="gpt2")`.
 
     `vocab` maps ids to bytes and must contain all 256 single bytes; `merges` lists pairs of byte
     strings in the order they were learned (as returned by `train_bpe`). Special tokens missing from
-    `vocab` are added with new ids after the largest one.
+    `vocab` are added with new ids after the largest one. `pattern` is the pre-tokenization: a name in
+    `pretokenize.PATTERNS` ("gpt2", "r50k_base", "p50k_base", "cl100k_base", "o200k_base") or a regex.
     """
 
     def __init__(self, vocab: Mapping[int, bytes], merges: Sequence[tuple[bytes, bytes]],
-                 special_tokens: Iterable[str] | None = None, *, cache_size: int = 1 << 18) -> None:
-        if not isinstance(vocab, Mapping):
-            raise TypeError(f"vocab must be a dict id -> bytes, got {type(vocab).__name__}")
-        self.vocab: dict[int, bytes] = {}
-        for token_id, token in vocab.items():
-            if type(token_id) is not int or token_id < 0:
-                if isinstance(token_id, bool) or not isinstance(token_id, int) or token_id < 0:
-                    raise TypeError(f"vocab ids must be non-negative ints, got {token_id!r}")
-                token_id = int(token_id)
-            if type(token) is not bytes or not token:
-                if not isinstance(token, (bytes, bytearray)) or not token:
-                    raise TypeError(f"vocab[{token_id}] must be non-empty bytes, got {token!r}")
-                token = bytes(token)
-            self.vocab[token_id] = token
-        # bytes -> ids holding them, in id order (normally one; a special token may share its bytes)
-        by_bytes: dict[bytes, list[int]] = {}
+                 special_tokens: Iterable[str] | None = None, *, pattern: str = "gpt2",
+                 cache_size: int = 1 << 18) -> None:
+        specials = check_special_tokens(special_tokens)
+        self.pattern: str = pattern_name(pattern) or check_pattern(pattern)
+        self.vocab = _check_vocab(vocab)
+        by_bytes: dict[bytes, list[int]] = {}  # bytes -> the ids holding them, in id order
         for token_id in sorted(self.vocab):
-            token = self.vocab[token_id]
-            if token in by_bytes:
-                by_bytes[token].append(token_id)
-            else:
-                by_bytes[token] = [token_id]
+            by_bytes.setdefault(self.vocab[token_id], []).append(token_id)
+        normal = self._index_merges(merges, by_bytes)
+        self.special_tokens: dict[str, int] = {}
+        used = set(normal.values())
+        for s in specials:  # an id holding their bytes that no ordinary token uses, else a new id
+            free = [i for i in by_bytes.get(s.encode("utf-8"), []) if i not in used]
+            self.special_tokens[s] = free[0] if free else max(self.vocab) + 1
+            self.vocab[self.special_tokens[s]] = s.encode("utf-8")
+            used.add(self.special_tokens[s])
+        self._special_list = tuple(self.special_tokens)
+        self._margin = max(map(len, self._special_list), default=1)
+        self._cache = _Memo(self._bpe, cache_size)
+        self._danger = _Memo(self._straddled, cache_size)
+        self._straddlers: dict[tuple[int, int], list[tuple[bytes, bytes]]] | None = None  # built on first use
 
-        # Ordinary tokens: the 256 bytes (the smallest id holding each), then each merge's product
-        # (the largest id holding it: train_bpe puts special tokens before the merges).
-        missing = [b for b in range(256) if bytes([b]) not in by_bytes]
-        if missing:
-            raise ValueError(f"vocab lacks {len(missing)} single byte(s), e.g. {bytes([missing[0]])!r}; byte-level"
-                             " BPE needs all 256 so that any text can be encoded")
+    def _index_merges(self, merges: Sequence[tuple[bytes, bytes]], by_bytes: dict[bytes, list[int]]) -> dict[bytes, int]:
+        """Fill self.merges and self._ranks ((id, id) -> (rank, merged id)); return bytes -> ordinary id.
+
+        Ordinary tokens are the 256 bytes (the smallest id holding each) and each merge's product (the
+        largest id holding it: train_bpe puts special tokens before the merges).
+        """
         self._byte_ids = [by_bytes[bytes([b])][0] for b in range(256)]
         normal: dict[bytes, int] = {bytes([b]): self._byte_ids[b] for b in range(256)}
         self.merges: list[tuple[bytes, bytes]] = []
-        self._ranks: dict[tuple[int, int], tuple[int, int]] = {}  # (id, id) -> (rank, merged id)
+        self._ranks: dict[tuple[int, int], tuple[int, int]] = {}
+        self._rank_pairs: list[tuple[int, int]] = []  # rank -> (id, id)
         for rank, merge in enumerate(merges):
-            try:
-                first, second = merge
-            except (TypeError, ValueError):
-                raise TypeError(f"merges[{rank}] must be a pair of bytes, got {merge!r}") from None
-            if type(first) is not bytes or type(second) is not bytes:
-                if not isinstance(first, (bytes, bytearray)) or not isinstance(second, (bytes, bytearray)):
-                    raise TypeError(f"merges[{rank}] must be a pair of bytes, got {merge!r}")
-                first, second = bytes(first), bytes(second)
+            first, second = _check_merge(rank, merge)
             first_id, second_id = normal.get(first), normal.get(second)
             if first_id is None or second_id is None:
                 absent = first if first_id is None else second
                 raise ValueError(f"merges[{rank}] = {merge!r}: {absent!r} is neither a single byte nor made by an"
                                  " earlier merge; vocab and merges do not belong together")
             product = first + second
-            merged_id = normal.get(product)
-            if merged_id is None:
-                holders = by_bytes.get(product)
-                if holders is None:
+            if product not in normal:
+                if product not in by_bytes:
                     raise ValueError(f"merges[{rank}] = {merge!r}: the merged token {product!r} is not in vocab")
-                merged_id = normal[product] = holders[-1]
+                normal[product] = by_bytes[product][-1]
             self.merges.append((first, second))
-            if (first_id, second_id) not in self._ranks:
-                self._ranks[first_id, second_id] = (rank, merged_id)
-
-        # Special tokens: an id holding their bytes that no ordinary token uses, else a new id.
-        self.special_tokens: dict[str, int] = {}
-        specials = [] if special_tokens is None else special_tokens
-        if isinstance(specials, (str, bytes)):
-            raise TypeError(f"special_tokens must be a list of str, got a single {type(specials).__name__};"
-                            f" write special_tokens=[{specials!r}]")
-        used = set(normal.values())
-        for s in specials:
-            if not isinstance(s, str) or not s:
-                raise TypeError(f"special tokens must be non-empty str, got {s!r}")
-            if s in self.special_tokens:
-                continue
-            raw = utf8(s)
-            free = [i for i in by_bytes.get(raw, []) if i not in used and i not in self.special_tokens.values()]
-            token_id = free[0] if free else max(self.vocab) + 1
-            self.vocab[token_id] = raw
-            self.special_tokens[s] = token_id
-        self._special_list = tuple(self.special_tokens)
-        self._special_re = special_pattern(self._special_list)
-        self._margin = max((len(s) for s in self._special_list), default=1)
-        self._cache = _PieceCache(self._bpe, cache_size)
+            self._rank_pairs.append((first_id, second_id))
+            self._ranks.setdefault((first_id, second_id), (rank, normal[product]))
+        return normal
 
     # -----------------------------------------------------------------------------------------
     # Encoding
     # -----------------------------------------------------------------------------------------
     def _bpe(self, piece: str) -> tuple[int, ...]:
-        """BPE of one pre-token: merge the lowest-ranked adjacent pair until none is left."""
+        """BPE of one pre-token (the cache calls this on a miss)."""
         try:
             raw = piece.encode("utf-8")
         except UnicodeEncodeError:
             utf8(piece)  # raises the clear ValueError about lone surrogates
             raise
+        if len(piece) >= SPLIT_MIN and len(raw) > len(piece):
+            parts = self._free_parts(piece)
+            if len(parts) > 1:
+                return tuple(chain.from_iterable(map(self._cache.__getitem__, parts)))
         byte_ids = self._byte_ids
         ids = [byte_ids[b] for b in raw]
-        ranks = self._ranks
+        return tuple(self._merge_heap(ids) if len(ids) >= HEAP_MIN else self._merge_scan(ids))
+
+    def _merge_scan(self, ids: list[int]) -> list[int]:
+        """Merge the lowest-ranked adjacent pair, every occurrence left to right, until none is left."""
+        get = self._ranks.get
         while len(ids) > 1:
-            best = None
-            for pair in zip(ids, ids[1:]):
-                found = ranks.get(pair)
-                if found is not None and (best is None or found[0] < best[0]):
-                    best, best_pair = found, pair
-            if best is None:
+            rank, merged = min(map(get, zip(ids, ids[1:]), [_NO_MERGE] * (len(ids) - 1)))
+            if merged < 0:
                 break
+            first, second = self._rank_pairs[rank]
             # Merge every occurrence, left to right (later ranks cannot apply in between: a pair
             # containing the new token always has a higher rank).
-            first, second = best_pair
-            merged, out, i, n = best[1], [], 0, len(ids)
+            out, i, n = [], 0, len(ids)
             while i < n:
                 if i + 1 < n and ids[i] == first and ids[i + 1] == second:
                     out.append(merged)
@@ -217,23 +239,89 @@ class BPETokenizer(Tokenizer):
                     out.append(ids[i])
                     i += 1
             ids = out
-        return tuple(ids)
+        return ids
+
+    def _merge_heap(self, ids: list[int]) -> list[int]:
+        """The same merges as `_merge_scan`, for long pre-tokens: a heap of (rank, position) over a linked list.
+
+        Equal ranks pop leftmost first, which merges every occurrence left to right, as the scan does.
+        An entry is stale when either position has changed since it was pushed (ids only ever grow).
+        """
+        get = self._ranks.get
+        n = len(ids)
+        nxt = list(range(1, n + 1))
+        prev = list(range(-1, n - 1))
+        heap = [(found[0], i, found[1], a, b) for i, (a, b) in enumerate(zip(ids, ids[1:]))
+                if (found := get((a, b))) is not None]
+        heapq.heapify(heap)
+        pop, push = heapq.heappop, heapq.heappush
+        while heap:
+            _, i, merged, a, b = pop(heap)
+            j = nxt[i]
+            if j >= n or ids[i] != a or ids[j] != b:
+                continue
+            ids[i], ids[j] = merged, -1
+            k = nxt[i] = nxt[j]
+            if k < n:
+                prev[k] = i
+                found = get((merged, ids[k]))
+                if found is not None:
+                    push(heap, (found[0], i, found[1], merged, ids[k]))
+            h = prev[i]
+            if h >= 0:
+                found = get((ids[h], merged))
+                if found is not None:
+                    push(heap, (found[0], h, found[1], ids[h], merged))
+        return [t for t in ids if t >= 0]
+
+    def _free_parts(self, piece: str) -> list[str]:
+        """`piece` cut between characters wherever no learned token can straddle the cut (see the module doc)."""
+        danger = list(map(self._danger.__getitem__, map(add, piece, piece[1:])))
+        if True not in danger:
+            return list(piece)
+        parts, start = [], 0
+        for i, straddled in enumerate(danger, 1):
+            if not straddled:
+                parts.append(piece[start:i])
+                start = i
+        parts.append(piece[start:])
+        return parts
+
+    def _straddled(self, pair: str) -> bool:
+        """Whether some learned token could hold the end of pair[0] and the start of pair[1] (a superset)."""
+        if self._straddlers is None:
+            self._straddlers = self._index_straddlers()
+        left, right = pair[0].encode("utf-8"), pair[1].encode("utf-8")
+        for head, tail in self._straddlers.get((left[-1], right[0]), ()):
+            if ((left.endswith(head) if len(head) <= len(left) else head.endswith(left))
+                    and (right.startswith(tail) if len(tail) <= len(right) else tail.startswith(right))):
+                return True
+        return False
+
+    def _index_straddlers(self) -> dict[tuple[int, int], list[tuple[bytes, bytes]]]:
+        """Every learned token cut at each inner character start, keyed by the two bytes around the cut."""
+        index: dict[tuple[int, int], list[tuple[bytes, bytes]]] = {}
+        for _, merged in self._ranks.values():
+            token = self.vocab[merged]
+            for j in range(1, len(token)):
+                if token[j] & 0xC0 != 0x80:  # not a UTF-8 continuation byte: a character may start here
+                    index.setdefault((token[j - 1], token[j]), []).append((token[:j], token[j:]))
+        return index
 
     def _encode_ordinary(self, text: str, out: list[int]) -> None:
         """Append the ids of text that holds no special token."""
         lookup = self._cache.__getitem__
-        blocks = iter_blocks(text, ENCODE_BLOCK) if len(text) > ENCODE_BLOCK else (text,)
+        pattern = self.pattern
+        blocks = iter_blocks(text, ENCODE_BLOCK, pattern=pattern) if len(text) > ENCODE_BLOCK else (text,)
         for block in blocks:
-            out += chain.from_iterable(map(lookup, pretokenize(block)))
+            out += chain.from_iterable(map(lookup, pretokenize(block, pattern)))
 
     def encode(self, text: str) -> list[int]:
-        """Text to ids: `BPETokenizer.from_tiktoken(gpt2).encode("Hello, world!") -> [15496, 11, 995, 0]`."""
+        """Text to ids: `BPETokenizer.from_tiktoken("gpt2").encode("Hello, world!") -> [15496, 11, 995, 0]`."""
         check_text(text)
         out: list[int] = []
-        if self._special_re is None:
-            self._encode_ordinary(text, out)
-            return out
-        for i, part in enumerate(self._special_re.split(text)):
+        parts = split_specials(text, self._special_list)
+        for i, part in enumerate(parts):
             if i % 2:
                 out.append(self.special_tokens[part])
             elif part:
@@ -250,9 +338,9 @@ class BPETokenizer(Tokenizer):
     def _stream_cut(self, buffer: str) -> int:
         """The last point at which buffer can be cut without changing its ids, or -1."""
         # Leave a special token's length at the end: one could still continue into the next chunk.
-        cut = find_cut(buffer, len(buffer) - self._margin)
+        cut = find_cut(buffer, len(buffer) - self._margin, pattern=self.pattern)
         while cut > 0 and self._special_list and inside_special(buffer, cut, self._special_list):
-            cut = find_cut(buffer, cut - 1)
+            cut = find_cut(buffer, cut - 1, pattern=self.pattern)
         return cut
 
     def encode_iterable(self, iterable: Iterable[str], chunk_chars: int = STREAM_CHARS) -> Iterator[int]:
@@ -263,13 +351,19 @@ class BPETokenizer(Tokenizer):
         if isinstance(iterable, (str, bytes)):
             raise TypeError("encode_iterable expects an iterable of str such as an open file or a list of"
                             " lines; to encode one string, call encode(text)")
+        if isinstance(chunk_chars, bool) or not isinstance(chunk_chars, int) or chunk_chars < 1:
+            raise ValueError(f"chunk_chars must be an int >= 1, got {chunk_chars!r}")
+        return self._stream(iterable, chunk_chars)
+
+    def _stream(self, iterable: Iterable[str], chunk_chars: int) -> Iterator[int]:
+        """The generator behind encode_iterable (arguments already checked)."""
         pending: list[str] = []
         size = 0
         next_try = chunk_chars
         for chunk in iterable:
             if not isinstance(chunk, str):
                 raise TypeError(f"encode_iterable expects str chunks, got {type(chunk).__name__}"
-                                " (open the file in text mode: open(path, encoding='utf-8'))")
+                                " (open the file in text mode: open(path, encoding='utf-8', newline=''))")
             pending.append(chunk)
             size += len(chunk)
             if size < next_try:
@@ -286,6 +380,13 @@ class BPETokenizer(Tokenizer):
         if size:
             yield from self.encode("".join(pending))
 
+    def encode_file(self, path: str | os.PathLike, out_path: str | os.PathLike, num_processes: int | None = None,
+                    **kwargs) -> Path:
+        """Encode a UTF-8 text file of any size to a .npy of ids on all cores (see `encode_file.py`)."""
+        from .encode_file import encode_file
+
+        return encode_file(self, path, out_path, num_processes=num_processes, **kwargs)
+
     # -----------------------------------------------------------------------------------------
     # Decoding
     # -----------------------------------------------------------------------------------------
@@ -293,22 +394,13 @@ class BPETokenizer(Tokenizer):
         """The bytes the ids stand for, concatenated (no UTF-8 decoding)."""
         check_id_list(ids)
         if not plain_ints(ids):
-            ids = [self._check_id(position, token_id) for position, token_id in enumerate(ids)]
+            ids = [check_id(token_id, position) for position, token_id in enumerate(ids)]
         try:
             return b"".join(map(self.vocab.__getitem__, ids))
         except KeyError:
             position, bad = next((p, i) for p, i in enumerate(ids) if i not in self.vocab)
             raise ValueError(f"ids[{position}] = {bad} is not in the vocabulary"
                              f" (valid ids: 0..{max(self.vocab)})") from None
-
-    def _check_id(self, position: int, token_id: object) -> int:
-        """One id as a plain int, or a TypeError naming its position."""
-        if isinstance(token_id, (bool, float)):
-            raise TypeError(f"ids[{position}] = {token_id!r} is a {type(token_id).__name__}, not an int id")
-        try:
-            return operator.index(token_id)
-        except TypeError:
-            raise TypeError(f"ids[{position}] = {token_id!r} is a {type(token_id).__name__}, not an int id") from None
 
     def decode(self, ids: Iterable[int]) -> str:
         """Ids to text; bytes that are not valid UTF-8 (a partial character) become U+FFFD."""
@@ -321,28 +413,33 @@ class BPETokenizer(Tokenizer):
 
     def __repr__(self) -> str:
         return (f"BPETokenizer(vocab_size={self.vocab_size}, merges={len(self.merges)},"
-                f" special_tokens={list(self.special_tokens)})")
+                f" special_tokens={list(self.special_tokens)}, pattern={self.pattern!r})")
 
     # -----------------------------------------------------------------------------------------
     # Construction from OpenAI's files
     # -----------------------------------------------------------------------------------------
     @classmethod
     def from_tiktoken(cls, encoding, **kwargs) -> BPETokenizer:
-        """From a `tiktoken.Encoding` with GPT-2's pattern ("gpt2"/"r50k_base"): same ids as tiktoken.
+        """From a `tiktoken.Encoding` or its name ("gpt2", "r50k_base", "p50k_base", "cl100k_base", "o200k_base").
 
-        tiktoken stores ranks, not merges: each merge is recovered by running BPE on the token's bytes
-        with only the lower-ranked tokens, which must leave exactly two parts.
+        Same ids as tiktoken, special tokens included. tiktoken stores ranks, not merges: each merge is
+        recovered by running BPE on the token's bytes with only the lower-ranked tokens, which must
+        leave exactly two parts.
         """
+        if isinstance(encoding, str):
+            from ..encodings import get_encoding
+
+            encoding = get_encoding(encoding)
         pattern = getattr(encoding, "_pat_str", None)
-        if pattern != GPT2_SPLIT_PATTERN:
-            raise ValueError(f"encoding {getattr(encoding, 'name', encoding)!r} splits text with another pattern;"
-                             " BPETokenizer implements GPT-2's pre-tokenization only (use 'gpt2' / 'r50k_base')")
+        if not isinstance(pattern, str) or not hasattr(encoding, "token_byte_values"):
+            raise TypeError(f"from_tiktoken expects a tiktoken.Encoding or an encoding name, got"
+                            f" {type(encoding).__name__}; e.g. BPETokenizer.from_tiktoken('cl100k_base')")
         ranks = {token: encoding.encode_single_token(token) for token in encoding.token_byte_values()}
         vocab = {rank: token for token, rank in ranks.items()}
         specials = sorted(encoding.special_tokens_set, key=encoding.encode_single_token)
         for s in specials:
             vocab[encoding.encode_single_token(s)] = s.encode("utf-8")
-        return cls(vocab, _recover_merges(ranks), specials, **kwargs)
+        return cls(vocab, _recover_merges(ranks), specials, pattern=pattern, **kwargs)
 
     @classmethod
     def from_gpt2_files(cls, encoder_json: str | os.PathLike | None = None, vocab_bpe: str | os.PathLike | None = None,

@@ -1,23 +1,27 @@
-"""GPT-2 pre-tokenization, fast and exact, plus the two things chunked processing needs.
+"""Pre-tokenization for the tiktoken family (gpt2, r50k, p50k, cl100k, o200k), fast and exact.
 
-1. `pretokenize(text)` splits text into GPT-2 pre-tokens: exactly `regex.findall(GPT2_SPLIT_PATTERN, text)`.
-   It is about twice as fast as that call because, for text without characters beyond U+FFFF (no emoji),
-   it runs the same pattern through the standard `re` module with the classes \\p{L}, \\p{N} and \\s
-   spelled out as explicit ranges. The ranges are read off the `regex` module itself at first use, so
-   both paths agree character for character; text with emoji (or other supplementary characters) is
-   cut into blocks and only the blocks that contain them take the slower `regex` path.
-2. `split_specials` / `special_pattern`: special tokens are cut out *before* pre-tokenization, longest
-   first, so `"<|endoftext|>"` is never split into `<`, `|`, `endoftext`, ...
-3. Safe cut points (`find_cut`, `find_cut_forward`, `find_byte_cut`): positions where text can be split
-   into two pieces that pre-tokenize to exactly the pre-tokens of the whole. Used to spread training over
-   processes and to stream `encode_iterable` with bounded memory. A cut at `i` is safe when the
-   character before it is not whitespace and either the character at `i` is whitespace, or a letter or
-   digit is followed by a symbol (what no pattern alternative can run across: every alternative that
-   contains a non-space character stops at a class change, and the only look-ahead, `(?!\\S)`, looks at
-   whitespace only). A cut must also not fall inside a special token (`inside_special`).
-
-Deliberate simplification: a single piece of text with no safe cut at all (a megabyte of letters) is
-handled whole; memory is then bounded by that run, not by the chunk size.
+1. `pretokenize(text, pattern="gpt2")` splits text into pre-tokens: exactly
+   `regex.findall(PATTERNS[pattern], text)`. For text without characters beyond U+FFFF (no emoji) it
+   runs the same pattern through the faster standard `re` module, with every `\\p{..}` / `\\s` class
+   spelled out as explicit ranges read off the `regex` module itself at first use, so both paths agree
+   character for character. Long text with emoji is cut into blocks at safe points; only the blocks that
+   hold such characters take the `regex` path, and a block that cannot be cut further is matched whole.
+   `pattern` may also be any regex string without capture groups (then always the `regex` path).
+2. `split_specials`: special tokens are cut out *before* pre-tokenization, longest first, so
+   `"<|endoftext|>"` is never split into `<`, `|`, `endoftext`, ... The one place that does this.
+3. Safe cut points (`find_cut`, `find_cut_forward`, `find_byte_cut`, `iter_blocks`): positions where text
+   can be split into two pieces that pre-tokenize to exactly the pre-tokens of the whole. A cut at `i` is
+   safe when a match of the whole text ends at `i` whatever follows, and no match before `i` looks past it.
+   - GPT-2 family (`CUT_RULES["gpt2"]`): the character before `i` is not whitespace and either the one at
+     `i` is whitespace, or a letter/digit is followed by a symbol. Every alternative that holds a
+     non-space character stops at such a class change, and the only look-ahead, `(?!\\S)`, sees whitespace.
+   - cl100k / o200k: a letter or digit, then whitespace. No alternative runs from a letter or digit into
+     whitespace (letters end a match at `\\p{L}++` or a contraction, digits at `\\p{N}{1,3}`); the
+     symbol alternatives may swallow newlines (`[\\r\\n]*`) but never start after a letter or digit, and
+     a `\\p{M}` mark (a "letter" in o200k, a symbol elsewhere) is excluded on purpose. The whitespace
+     look-aheads and `\\s++$` only act inside whitespace runs, which the cut never ends.
+   - A regex of your own: no cut point is known, so the text is always handled whole.
+   A cut must also not fall inside a special token (`inside_special`).
 """
 from __future__ import annotations
 
@@ -29,81 +33,188 @@ import regex
 
 from .base import GPT2_SPLIT_PATTERN
 
-__all__ = ["pretokenize", "exact_pattern", "fast_pattern", "special_pattern", "split_specials",
+__all__ = ["PATTERNS", "CUT_RULES", "pretokenize", "resolve_pattern", "pattern_name", "check_pattern",
+           "exact_pattern", "fast_pattern", "special_pattern", "split_specials",
            "find_cut", "find_cut_forward", "find_byte_cut", "inside_special", "iter_blocks", "BLOCK_CHARS"]
+
+# tiktoken's patterns, verbatim (tiktoken_ext/openai_public.py); r50k and p50k use GPT-2's.
+_CL100K = (r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+"""
+           r"""|\s++$|\s*[\r\n]|\s+(?!\S)|\s""")
+_O200K = "|".join([
+    r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+    r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+    r"""\p{N}{1,3}""",
+    r""" ?[^\s\p{L}\p{N}]+[\r\n/]*""",
+    r"""\s*[\r\n]+""",
+    r"""\s+(?!\S)""",
+    r"""\s+""",
+])
+PATTERNS: dict[str, str] = {
+    "gpt2": GPT2_SPLIT_PATTERN, "r50k_base": GPT2_SPLIT_PATTERN, "p50k_base": GPT2_SPLIT_PATTERN,
+    "cl100k_base": _CL100K, "o200k_base": _O200K,
+}
+_GPT2_CUT = r"(?<=\S)(?=\s)|(?<=[\p{L}\p{N}])(?=[^\s\p{L}\p{N}])"
+_WORD_THEN_SPACE = r"(?<=[\p{L}\p{N}])(?=\s)"
+CUT_RULES: dict[str, str] = {"gpt2": _GPT2_CUT, "r50k_base": _GPT2_CUT, "p50k_base": _GPT2_CUT,
+                             "cl100k_base": _WORD_THEN_SPACE, "o200k_base": _WORD_THEN_SPACE}
+# The same rules on UTF-8 bytes, restricted to ASCII (a multi-byte character never contains an ASCII
+# byte, so an ASCII byte is always a whole character); the cut is at the end of the match.
+_BYTE_CUTS = {"gpt2": rb"[\x21-\x7e](?=[\t\n\x0b\x0c\r ])", "word": rb"[A-Za-z0-9](?=[\t\n\x0b\x0c\r ])"}
 
 BLOCK_CHARS = 1 << 16  # text with emoji is pre-tokenized in blocks of about this many characters
 _SUPPLEMENTARY = re.compile("[\U00010000-\U0010ffff]")
-# Safe cut points (see the module docstring); (?r) makes `regex` search backwards, from the end.
-_CUT_RULE = r"(?<=\S)(?=\s)|(?<=[\p{L}\p{N}])(?=[^\s\p{L}\p{N}])"
-_CUT_BACKWARD = regex.compile("(?r)" + _CUT_RULE)
-_CUT_FORWARD = regex.compile(_CUT_RULE)
-# The same rule on UTF-8 bytes, restricted to ASCII (a multi-byte character never contains an ASCII
-# byte, so an ASCII byte is always a whole character): printable non-space, then ASCII whitespace.
-_BYTE_CUT = re.compile(rb"[\x21-\x7e](?=[\t\n\x0b\x0c\r ])")
+
+
+def check_pattern(pattern: object) -> str:
+    """A pattern name or regex string -> the regex string, or a clear error (unknown name, bad regex, groups)."""
+    if not isinstance(pattern, str):
+        raise TypeError(f"pattern must be a name ({', '.join(PATTERNS)}) or a regex str, got {type(pattern).__name__}")
+    if pattern in PATTERNS:
+        return PATTERNS[pattern]
+    try:
+        compiled = regex.compile(pattern)
+    except regex.error as err:
+        raise ValueError(f"pattern {pattern!r} is neither a known name ({', '.join(PATTERNS)}) nor a valid"
+                         f" regex: {err}") from None
+    if compiled.groups:
+        raise ValueError(f"pattern {pattern!r} has capture groups, so findall would return the groups instead of"
+                         " the pieces; write (?:...) instead of (...)")
+    return pattern
+
+
+resolve_pattern = check_pattern
+
+
+def pattern_name(pattern: str) -> str | None:
+    """The first name in PATTERNS whose regex is `pattern` (a name or regex string), else None."""
+    regex_str = PATTERNS.get(pattern, pattern)
+    return next((name for name, p in PATTERNS.items() if p == regex_str), None)
 
 
 @lru_cache(maxsize=None)
-def exact_pattern() -> regex.Pattern:
-    """GPT2_SPLIT_PATTERN compiled with `regex` (the reference: handles every character)."""
-    return regex.compile(GPT2_SPLIT_PATTERN)
+def exact_pattern(pattern: str = "gpt2") -> regex.Pattern:
+    """The pattern compiled with `regex` (the reference: handles every character)."""
+    return regex.compile(check_pattern(pattern))
 
 
-def _bmp_class(prop: str) -> str:
-    """The characters of U+0000..U+FFFF that `regex` matches with `prop`, as an `re` class body."""
-    every_bmp_char = "".join(map(chr, range(0x10000)))
+@lru_cache(maxsize=None)
+def _bmp_chars() -> str:
+    return "".join(map(chr, range(0x10000)))
+
+
+@lru_cache(maxsize=None)
+def _bmp_class(klass: str) -> str:
+    """The characters of U+0000..U+FFFF that `regex` matches with class `klass`, as an `re` class body."""
+    every = _bmp_chars()
     parts = []
-    for m in regex.finditer(prop + "+", every_bmp_char):
-        first, last = re.escape(every_bmp_char[m.start()]), re.escape(every_bmp_char[m.end() - 1])
+    for m in regex.finditer(f"(?:{klass})+", every):
+        first, last = re.escape(every[m.start()]), re.escape(every[m.end() - 1])
         parts.append(first if m.end() - m.start() == 1 else f"{first}-{last}")
     return "".join(parts)
 
 
+def _to_re(pattern: str) -> str:
+    r"""`pattern` rewritten for `re`: each class holding \p{..} or \s/\S spelled out over the BMP."""
+    out, i, n = [], 0, len(pattern)
+    while i < n:
+        ch = pattern[i]
+        if ch == "[":  # a class: copy up to its unescaped closing bracket
+            j = i + 1 + (pattern[i + 1] == "^")
+            j += pattern[j] == "]"
+            while pattern[j] != "]":
+                j += 2 if pattern[j] == "\\" else 1
+            body, negated = pattern[i + 1 + (pattern[i + 1] == "^"):j], pattern[i + 1] == "^"
+            if "\\p" in body or "\\s" in body:
+                body = _bmp_class(f"[{body}]")
+            out.append(f"[{'^' if negated else ''}{body}]")
+            i = j + 1
+        elif ch == "\\" and pattern[i + 1] in "sSp":
+            end = pattern.index("}", i) + 1 if pattern[i + 1] == "p" else i + 2
+            token = pattern[i:end]
+            negated = token == "\\S"
+            body = _bmp_class("[\\s]" if negated else "[" + token + "]")
+            out.append(("[^" if negated else "[") + body + "]")
+            i = end
+        elif ch == "\\":
+            out.append(pattern[i:i + 2])
+            i += 2
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out)
+
+
 @lru_cache(maxsize=None)
-def fast_pattern() -> re.Pattern:
-    r"""GPT2_SPLIT_PATTERN for text without supplementary characters, compiled with the faster `re`.
+def fast_pattern(pattern: str = "gpt2") -> re.Pattern | None:
+    r"""The named pattern for text without supplementary characters, compiled with the faster `re`.
 
-    `re` has no \p{..}; its `\s` also differs from `regex`'s (it includes U+001C..U+001F), so all three
-    classes are spelled out from `regex`'s own tables. Only valid on text with no character > U+FFFF.
+    `re` has no \p{..}; its `\s` also differs from `regex`'s (it includes U+001C..U+001F), so every class
+    is spelled out from `regex`'s own tables. Only valid on text with no character > U+FFFF.
+    None for a regex of your own (it always takes the `regex` path).
     """
-    letters, numbers, space = _bmp_class(r"\p{L}"), _bmp_class(r"\p{N}"), _bmp_class(r"\s")
-    return re.compile(
-        rf"""'(?:[sdmt]|ll|ve|re)| ?[{letters}]++| ?[{numbers}]++| ?[^{space}{letters}{numbers}]++"""
-        rf"""|[{space}]++$|[{space}]+(?![^{space}])|[{space}]""")
+    name = pattern_name(pattern)
+    return None if name is None else re.compile(_to_re(PATTERNS[name]))
 
 
-def pretokenize(text: str) -> list[str]:
-    """GPT-2 pre-tokens of `text`: `pretokenize("Hello world!!") -> ['Hello', ' world', '!!']`."""
-    if text.isascii() or _SUPPLEMENTARY.search(text) is None:
-        return fast_pattern().findall(text)
-    if len(text) <= BLOCK_CHARS:
-        return exact_pattern().findall(text)
+def pretokenize(text: str, pattern: str = "gpt2") -> list[str]:
+    """Pre-tokens of `text`: `pretokenize("Hello world!!") -> ['Hello', ' world', '!!']`."""
+    fast = fast_pattern(pattern)
+    if fast is not None and (text.isascii() or _SUPPLEMENTARY.search(text) is None):
+        return fast.findall(text)
+    exact = exact_pattern(pattern)
+    if fast is None or len(text) <= BLOCK_CHARS:
+        return exact.findall(text)
     out: list[str] = []
-    for block in iter_blocks(text, BLOCK_CHARS):  # only blocks with emoji take the slow path
-        out += pretokenize(block)
+    for block in iter_blocks(text, BLOCK_CHARS, pattern=pattern):  # only blocks with emoji take the slow path
+        use_fast = block.isascii() or _SUPPLEMENTARY.search(block) is None
+        out += (fast if use_fast else exact).findall(block)  # a block that could not be cut is matched whole
     return out
 
 
-def find_cut(text: str, hi: int, lo: int = 0) -> int:
+@lru_cache(maxsize=None)
+def _cut_regexes(pattern: str) -> tuple[regex.Pattern, regex.Pattern] | None:
+    """(backward, forward) compiled cut rules of a pattern, or None when no rule is known."""
+    name = pattern_name(pattern)
+    if name is None:
+        return None
+    return regex.compile("(?r)" + CUT_RULES[name]), regex.compile(CUT_RULES[name])
+
+
+def find_cut(text: str, hi: int, lo: int = 0, pattern: str = "gpt2") -> int:
     """The largest safe cut `c` with `lo < c <= hi` and `c < len(text)`, or -1 if there is none."""
+    rules = _cut_regexes(pattern)
     hi = min(hi, len(text) - 1)
-    if hi <= lo:
+    if hi <= lo or rules is None:
         return -1
-    m = _CUT_BACKWARD.search(text, max(lo, 1) - 1, hi + 1)
+    m = rules[0].search(text, max(lo, 1) - 1, hi + 1)
     return m.start() if m is not None and m.start() > lo else -1
 
 
-def find_cut_forward(text: str, start: int) -> int:
+def find_cut_forward(text: str, start: int, pattern: str = "gpt2") -> int:
     """The smallest safe cut `c >= start` (with `c < len(text)`), or -1 if there is none."""
-    m = _CUT_FORWARD.search(text, max(start, 1) - 1)
+    rules = _cut_regexes(pattern)
+    if rules is None:
+        return -1
+    m = rules[1].search(text, max(start, 1) - 1)
     while m is not None and m.start() < start:
-        m = _CUT_FORWARD.search(text, m.start() + 1)
-    return m.start() if m is not None and m.start() < len(text) else -1
+        m = rules[1].search(text, m.start() + 1)
+    return m.start() if m is not None and 0 < m.start() < len(text) else -1
 
 
-def find_byte_cut(data: bytes, start: int) -> int:
+@lru_cache(maxsize=None)
+def _byte_cut_regex(pattern: str) -> re.Pattern | None:
+    name = pattern_name(pattern)
+    if name is None:
+        return None
+    return re.compile(_BYTE_CUTS["gpt2" if CUT_RULES[name] == _GPT2_CUT else "word"])
+
+
+def find_byte_cut(data: bytes, start: int, pattern: str = "gpt2") -> int:
     """The smallest safe cut `c >= start` in UTF-8 `data` (ASCII rule only), or -1 if there is none."""
-    m = _BYTE_CUT.search(data, max(start, 1) - 1)
+    rule = _byte_cut_regex(pattern)
+    if rule is None:
+        return -1
+    m = rule.search(data, max(start, 1) - 1)
     return m.end() if m is not None else -1
 
 
@@ -116,17 +227,17 @@ def inside_special(text: str | bytes, cut: int, specials: Sequence[str | bytes])
     return False
 
 
-def iter_blocks(text: str, size: int, specials: Sequence[str] = ()) -> Iterator[str]:
+def iter_blocks(text: str, size: int, specials: Sequence[str] = (), pattern: str = "gpt2") -> Iterator[str]:
     """Cut `text` at safe points into blocks of about `size` characters (longer only if it must)."""
     start = 0
     while len(text) - start > size:
-        cut = find_cut(text, start + size, start)
+        cut = find_cut(text, start + size, start, pattern)
         while cut > 0 and specials and inside_special(text, cut, specials):
-            cut = find_cut(text, cut - 1, start)
+            cut = find_cut(text, cut - 1, start, pattern)
         if cut < 0:  # nothing safe before start + size: take the first safe cut after it
-            cut = find_cut_forward(text, start + size)
+            cut = find_cut_forward(text, start + size, pattern)
             while cut > 0 and specials and inside_special(text, cut, specials):
-                cut = find_cut_forward(text, cut + 1)
+                cut = find_cut_forward(text, cut + 1, pattern)
             if cut < 0:
                 break
         yield text[start:cut]
