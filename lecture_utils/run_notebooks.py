@@ -22,7 +22,13 @@ def run_notebook(path: Path, timeout: int = 900) -> float:
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
     start = time.perf_counter()
     # record_timing=False: no per-cell timestamps, so re-running changes only what the code printed.
-    NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
+    from traitlets.config import Config
+
+    from .lab import kernel_encryption_args
+
+    # Encrypted kernel sockets when available: ipykernel then prints no "TCP without encryption" line.
+    config = Config({"KernelManager": {"transport_encryption": "auto"}} if kernel_encryption_args() else {})
+    NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False, config=config,
                    resources={"metadata": {"path": str(path.parent)}}).execute()
     elapsed = time.perf_counter() - start
     with atomic_path(path) as tmp:
