@@ -26,8 +26,10 @@ nonlinearities, biases and residual adds cost 0 FLOPs; d_attn = n_heads · d_hea
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
+
+from .facts import load_opt_sizes, load_roller_table
+from .shape import TransformerShape
 
 __all__ = [
     "PARTS", "TransformerShape", "param_count", "param_breakdown", "non_embedding_params",
@@ -40,52 +42,6 @@ PF_DAY = 8.64e19  # one petaFLOP/s for a day, in FLOPs (Kaplan et al. 2020)
 Accounting = Literal["standard", "roller"]
 # Training FLOPs / forward FLOPs, per part: (layer parts, logits).
 TRAINING_MULTIPLIER = {"standard": (3, 3), "roller": (4, 3)}
-
-
-@dataclass(frozen=True)
-class TransformerShape:
-    """Shape of a decoder-only Transformer; defaults match the CS336 assignment-1 model.
-
-    Defaults: no biases, RMSNorm (one gain vector per norm), RoPE (no position parameters),
-    untied input embedding and output head. GPT-2/3 and OPT use ``ffn="gelu", bias=True,
-    norm="layernorm", learned_positions=True, tied_embeddings=True``.
-    """
-
-    n_layers: int
-    d_model: int
-    n_heads: int
-    d_ff: int
-    context_length: int
-    vocab_size: int
-    ffn: Literal["gelu", "swiglu"] = "gelu"
-    tied_embeddings: bool = False
-    bias: bool = False
-    norm: Literal["rmsnorm", "layernorm"] = "rmsnorm"
-    learned_positions: bool = False
-    name: str = ""
-
-    def __post_init__(self) -> None:
-        for field in ("n_layers", "d_model", "n_heads", "d_ff", "context_length", "vocab_size"):
-            value = getattr(self, field)
-            if not isinstance(value, int) or value <= 0:
-                raise ValueError(f"{field} must be a positive int, got {value!r}")
-        if self.d_model % self.n_heads:
-            raise ValueError(f"d_model={self.d_model} is not divisible by n_heads={self.n_heads}; "
-                             "choose n_heads so that d_head = d_model / n_heads is an integer")
-        if self.ffn not in ("gelu", "swiglu"):
-            raise ValueError(f"ffn must be 'gelu' or 'swiglu', got {self.ffn!r}")
-        if self.norm not in ("rmsnorm", "layernorm"):
-            raise ValueError(f"norm must be 'rmsnorm' or 'layernorm', got {self.norm!r}")
-
-    @property
-    def d_head(self) -> int:
-        """Width of one attention head."""
-        return self.d_model // self.n_heads
-
-    @property
-    def ffn_matrices(self) -> int:
-        """Weight matrices of size d_model × d_ff per FFN: 2 (W1, W2) or 3 for SwiGLU (W1, W2, W3)."""
-        return 3 if self.ffn == "swiglu" else 2
 
 
 def param_breakdown(shape: TransformerShape) -> dict[str, int]:
@@ -189,8 +145,6 @@ def roller_comparison() -> list[dict[str, float | str]]:
     Keys: model, flops_per_update (published), flops_per_update_roller, then
     ``<part>_published``, ``<part>_roller``, ``<part>_standard`` for each part in ``PARTS``.
     """
-    from .facts import load_opt_sizes, load_roller_table  # facts imports this module
-
     sizes = load_opt_sizes()
     rows = []
     for published in load_roller_table():

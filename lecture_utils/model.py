@@ -458,7 +458,7 @@ def sample_next_token(
 
 def transformer_shape(config: ModelConfig):
     """The same model as a `lecture_utils.flops.TransformerShape`, for parameter and FLOP accounting."""
-    from .flops import TransformerShape
+    from .shape import TransformerShape
 
     return TransformerShape(
         n_layers=config.num_layers,

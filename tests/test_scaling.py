@@ -160,16 +160,42 @@ def test_read_sweep_rejects_a_wrong_schema(tmp_path):
         sc.read_sweep(tmp_path / "missing.csv")
 
 
-def test_quick_sweep_reproduces_the_committed_losses():
-    committed = sc.read_sweep(sc.QUICK_CSV)
-    rows = sc.run_sweep(sc.QUICK_GRID, seed=int(committed["seed"].iloc[0]))
-    for col in ("budget", "d_model", "n_params", "steps", "tokens"):
-        assert [r[col] for r in rows] == committed[col].tolist()
-    # Bit-identical on the machine that wrote the file; the tolerance allows another CPU's BLAS.
-    assert np.allclose([r["eval_loss"] for r in rows], committed["eval_loss"], atol=0.02)
+def test_ladder_d_ff_is_the_committed_data():
+    """The ladder lists d_ff explicitly; every committed run used exactly those widths (drift check)."""
+    ladder = {s[:3]: s[3] for s in sc.SIZES}
+    for path in (sc.SWEEP_CSV, sc.QUICK_CSV):
+        df = sc.read_sweep(path)
+        for row in df.itertuples():
+            assert ladder[(row.d_model, row.n_layers, row.n_heads)] == row.d_ff, path.name
+        meta = json.loads(path.with_suffix(".meta.json").read_text(encoding="utf-8"))
+        grid = sc.QUICK_GRID if "--quick" in meta["command"] else sc.FULL_GRID
+        assert {f"{c:.3g}": [list(s[:3]) for s in v] for c, v in sorted(grid.items())} == \
+            {k: [list(s[:3]) for s in v] for k, v in meta["grid"].items()}
+    # the committed runs rounded 8/3·d UP to a multiple of 16, which the model's helper no longer does
+    assert all(f == 16 * math.ceil(8 * d / 3 / 16) for d, _, _, f in sc.SIZES)
+    assert sc.SweepRun(1e9, *sc.SIZES[0], seed=1).model_config().d_ff == 32
+
+
+def test_sweep_sizes_must_name_d_ff():
+    with pytest.raises(ValueError, match="d_ff"):
+        sc.sweep_runs({1e9: [(8, 1, 1)]})
+    with pytest.raises(ValueError, match="at least 1"):
+        sc.run_sweep(sc.QUICK_GRID, jobs=0)
+
+
+def test_laws_are_read_from_the_facts_csvs():
+    from lecture_utils import facts
+
+    assert facts.load_kaplan_laws()["N"].x_c == sc.KAPLAN_N.x_c == 8.8e13
+    assert facts.load_chinchilla_laws()["besiroglu_2024"].B == sc.BESIROGLU_2024.B == 2085.43
+    assert sc.CHINCHILLA_APPROACHES["Kaplan et al. 2020"] == (0.73, 0.27) and len(sc.CHINCHILLA_TABLE3) == 9
+    assert sc.LLAMA3_405B.tokens == 15.6e12 and sc.LECTURE_EXAMPLE.params == 1.4e9
+    for name in ("kaplan_2020_laws.csv", "kaplan_2020_joint_law.csv", "chinchilla_laws.csv",
+                 "chinchilla_table2.csv", "chinchilla_table3.csv", "model_points.csv"):
+        assert "arXiv:" in facts.source_note(name), name
 
 
 def test_parallel_sweep_reports_a_failed_run():
     # d_model=8 with 3 heads cannot be built: the worker's error reaches the caller (queued runs are cancelled).
     with pytest.raises(ValueError, match="num_heads"):
-        sc.run_sweep({1e9: [(8, 1, 3), (8, 1, 3), (8, 1, 3)]}, jobs=2)
+        sc.run_sweep({1e9: [(8, 1, 3, 32), (8, 1, 3, 32), (8, 1, 3, 32)]}, jobs=2)

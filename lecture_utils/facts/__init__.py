@@ -11,13 +11,15 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..flops import TransformerShape
+from ..shape import TransformerShape
 
 __all__ = [
     "FACTS_DIR", "ModelSize", "RollerRow", "WeiRow", "ChinchillaRow", "WebDocument",
     "read_rows", "load_opt_sizes", "load_gpt3_sizes", "load_roller_table", "load_wei_table1",
     "load_chinchilla_table1", "load_web_documents", "source_note", "TimelineEntry",
-    "load_landscape_timeline", "ERAS",
+    "load_landscape_timeline", "ERAS", "KaplanLawRow", "KaplanJointRow", "ChinchillaLawRow", "ModelPointRow",
+    "load_kaplan_laws", "load_kaplan_joint_law", "load_chinchilla_laws", "load_chinchilla_table2",
+    "load_chinchilla_table3", "load_model_points",
 ]
 
 FACTS_DIR = Path(__file__).resolve().parent
@@ -184,3 +186,90 @@ def load_landscape_timeline() -> list[TimelineEntry]:
         date = (2000 + int(ref.arxiv[:2]) + (int(ref.arxiv[2:4]) - 0.5) / 12) if ref.arxiv else ref.year + 0.5
         out.append(TimelineEntry(r["reference"], r["label"], r["era"], date))
     return out
+
+
+# ---------------------------------------------------------------------------------------------------
+# Published scaling laws (used by lecture_utils.scaling)
+# ---------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class KaplanLawRow:
+    """One of Kaplan's single-variable power laws L(x) = (x_c / x)^alpha."""
+
+    key: str
+    x_c: float
+    alpha: float
+    variable: str
+    source: str
+
+
+def load_kaplan_laws() -> dict[str, KaplanLawRow]:
+    """Kaplan et al. 2020 eq. (1.1)-(1.3) and the naive L(C), keyed "N", "D", "C_min", "C_naive"."""
+    return {r["key"]: KaplanLawRow(r["key"], float(r["x_c"]), float(r["alpha"]), r["variable"], r["source"])
+            for r in read_rows("kaplan_2020_laws.csv")}
+
+
+@dataclass(frozen=True)
+class KaplanJointRow:
+    """Constants of Kaplan's joint law L(N, D)."""
+
+    key: str
+    N_c: float
+    D_c: float
+    alpha_N: float
+    alpha_D: float
+    source: str
+
+
+def load_kaplan_joint_law() -> KaplanJointRow:
+    """Kaplan et al. 2020 eq. (1.5) with the Table 2 refit constants."""
+    (r,) = read_rows("kaplan_2020_joint_law.csv")
+    return KaplanJointRow(r["key"], float(r["N_c"]), float(r["D_c"]), float(r["alpha_N"]), float(r["alpha_D"]),
+                          r["source"])
+
+
+@dataclass(frozen=True)
+class ChinchillaLawRow:
+    """Constants of L(N, D) = E + A/N^alpha + B/D^beta as published (or refitted)."""
+
+    key: str
+    name: str
+    E: float
+    A: float
+    B: float
+    alpha: float
+    beta: float
+    source: str
+
+
+def load_chinchilla_laws() -> dict[str, ChinchillaLawRow]:
+    """Hoffmann 2022 (rounded and TeX-source values) and the Besiroglu 2024 refit, by key."""
+    return {r["key"]: ChinchillaLawRow(r["key"], r["name"], float(r["E"]), float(r["A"]), float(r["B"]),
+                                       float(r["alpha"]), float(r["beta"]), r["source"])
+            for r in read_rows("chinchilla_laws.csv")}
+
+
+def load_chinchilla_table2() -> dict[str, tuple[float, float]]:
+    """Hoffmann et al. 2022 Table 2: {approach: (a, b)} with N_opt ∝ C^a, D_opt ∝ C^b."""
+    return {r["approach"]: (float(r["a"]), float(r["b"])) for r in read_rows("chinchilla_table2.csv")}
+
+
+def load_chinchilla_table3() -> tuple[tuple[float, float, float], ...]:
+    """Hoffmann et al. 2022 Table 3 (Approach 1 projections): (params, FLOPs, tokens) rows."""
+    return tuple((float(r["params"]), float(r["flops"]), float(r["tokens"])) for r in read_rows("chinchilla_table3.csv"))
+
+
+@dataclass(frozen=True)
+class ModelPointRow:
+    """A trained model's parameters and training tokens, with the source."""
+
+    key: str
+    name: str
+    params: float
+    tokens: float
+    source: str
+
+
+def load_model_points() -> dict[str, ModelPointRow]:
+    """Llama 3 405B and the lecture's 1.4B example, by key."""
+    return {r["key"]: ModelPointRow(r["key"], r["name"], float(r["params"]), float(r["tokens"]), r["source"])
+            for r in read_rows("model_points.csv")}
