@@ -355,6 +355,42 @@ def _as_id_strings(word_counts: dict[str, int] | dict[bytes, int]) -> tuple[list
     return words, counts
 
 
+def _initial_index(words: list[str], counts: list[int]):
+    """Pair counts of the byte-level words and, per pair, the words that contain it (numpy, in bulk).
+
+    Returns (pair_counts: {2-char str: count}, index: {2-char str: (start, end)}, members: int32 array):
+    the words holding pair p are members[start:end], each once, in increasing order.
+    """
+    import numpy as np
+
+    n = len(words)
+    lengths = np.fromiter(map(len, words), dtype=np.int64, count=n)
+    flat = np.frombuffer("".join(words).encode("latin-1"), dtype=np.uint8)  # every char is a byte id here
+    if n == 0 or flat.size < 2:
+        return {}, {}, np.zeros(0, dtype=np.int32)
+    keep = np.ones(flat.size - 1, dtype=bool)
+    keep[np.cumsum(lengths)[:-1] - 1] = False  # no pair across the end of a word
+    codes = (flat[:-1].astype(np.int64) << 8 | flat[1:])[keep]  # pair (a, b) -> 256 a + b
+    del flat, keep
+    owner = np.repeat(np.arange(n, dtype=np.int64), lengths - 1)  # the word of each pair position
+    totals = np.bincount(codes, weights=np.asarray(counts, dtype=np.float64)[owner], minlength=1 << 16)
+    keys = np.sort(codes << 32 | owner)  # (pair, word), sorted by pair then word
+    del codes, owner
+    keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]  # each (pair, word) once
+    pair_of = keys >> 32
+    members = (keys & 0xFFFFFFFF).astype(np.int32)
+    del keys
+    present = np.flatnonzero(totals)
+    starts = np.searchsorted(pair_of, present, "left").tolist()
+    stops = np.searchsorted(pair_of, present, "right").tolist()
+    pair_counts, index = {}, {}
+    for code, total, a, b in zip(present.tolist(), totals[present].tolist(), starts, stops):
+        p = chr(code >> 8) + chr(code & 255)
+        pair_counts[p] = int(total)
+        index[p] = (a, b)
+    return pair_counts, index, members
+
+
 def _merge_loop(words: list[str], counts: list[int], vocab_size: int, specials: tuple[str, ...],
                 progress: bool) -> tuple[dict[int, bytes], list[tuple[bytes, bytes]]]:
     """The merges (step 4 of the module docstring); rewrites `words` in place."""
@@ -362,21 +398,12 @@ def _merge_loop(words: list[str], counts: list[int], vocab_size: int, specials: 
     for s in specials:
         vocab[len(vocab)] = s.encode("utf-8")
     num_merges = vocab_size - len(vocab)
-
-    pair_counts: dict[str, int] = {}  # pair = 2-char str (chr(a) + chr(b)) -> weighted count
-    # pair -> indices of the words that contain it. A list, not a set (a third of the memory): it may
-    # hold a word twice, or a word that no longer has the pair; the merge loop skips both.
+    # Where each pair lives: pairs of two bytes in `index` (slices of `members`, built in bulk);
+    # pairs with a merged token in `where` (a list of word indices; may hold a word twice or a word
+    # that has lost the pair since: the merge loop skips those).
+    pair_counts, index, members = _initial_index(words, counts)
     where: dict[str, list[int]] = {}
-    for wi, word in enumerate(words):
-        c = counts[wi]
-        for i in range(len(word) - 1):
-            pair = word[i:i + 2]
-            pair_counts[pair] = pair_counts.get(pair, 0) + c
-            indices = where.get(pair)
-            if indices is None:
-                where[pair] = [wi]
-            elif indices[-1] != wi:
-                indices.append(wi)
+    count_of = counts.__getitem__
 
     inv = [_inverted_key(vocab[i]) for i in range(256)]
     inv += [b""] * len(specials)  # never used: special tokens are in no word
@@ -394,54 +421,68 @@ def _merge_loop(words: list[str], counts: list[int], vocab_size: int, specials: 
             continue
         new_id = len(vocab)
         new = chr(new_id)
-        a, b = ord(pair[0]), ord(pair[1])
+        first, second = pair
+        a, b = ord(first), ord(second)
         vocab[new_id] = vocab[a] + vocab[b]
         merges.append((vocab[a], vocab[b]))
         inv.append(inv[a][:-2] + inv[b])
         del pair_counts[pair]
-        touched: set[str] = set()  # pairs that contain the new token
-        first, second = pair
-        for wi in where.pop(pair):
+        candidates = where.pop(pair, None)
+        if candidates is None:
+            start, stop = index.pop(pair)
+            candidates = members[start:stop].tolist()
+        # One pass over the words that hold the pair: merge it, and note the neighbours of each
+        # occurrence (the words they sit in, by neighbour). Left neighbour x: pair (x, first) becomes
+        # (x, new); right y: (second, y) becomes (new, y); back to back: (second, first) -> (new, new).
+        by_left: dict[str, list[int]] = {}
+        by_right: dict[str, list[int]] = {}
+        back_to_back: list[int] = []
+        for wi in candidates:
             word = words[wi]
-            if pair not in word:  # stale or repeated index entry: nothing (left) to merge here
+            if pair not in word:  # a repeated entry, or the word lost the pair since it was listed
                 continue
-            c = counts[wi]
-            # Only the pairs next to an occurrence change: (x, first) -> (x, new) on the left and
-            # (second, y) -> (new, y) on the right; back-to-back occurrences turn (second, first) into
-            # (new, new). `pair` itself was dropped from the counts as a whole above.
             pieces = word.split(pair)
             words[wi] = new.join(pieces)
+            if len(pieces) == 2:  # one occurrence: the common case
+                left, right = pieces
+                if left:
+                    found = by_left.get(left[-1])
+                    if found is None:
+                        by_left[left[-1]] = [wi]
+                    else:
+                        found.append(wi)
+                if right:
+                    found = by_right.get(right[0])
+                    if found is None:
+                        by_right[right[0]] = [wi]
+                    else:
+                        found.append(wi)
+                continue
             for k in range(len(pieces) - 1):  # occurrence k sits between pieces[k] and pieces[k + 1]
                 left, right = pieces[k], pieces[k + 1]
                 if left:
-                    changes = [(left[-1] + first, left[-1] + new)]
+                    by_left.setdefault(left[-1], []).append(wi)
                 elif k:
-                    changes = [(second + first, new + new)]
-                else:
-                    changes = []
-                if right:  # (if right is empty, the next occurrence's `elif k` handles the join)
-                    changes.append((second + right[0], new + right[0]))
-                for old, fresh in changes:
-                    if old != pair:
-                        left_over = pair_counts[old] - c
-                        if left_over:
-                            pair_counts[old] = left_over
-                        else:  # gone for good: a pair without the newest token never reappears
-                            del pair_counts[old]
-                            del where[old]
-                    if fresh in pair_counts:
-                        pair_counts[fresh] += c
-                        indices = where[fresh]
-                        if indices[-1] != wi:
-                            indices.append(wi)
-                    else:
-                        pair_counts[fresh] = c
-                        where[fresh] = [wi]
-                        touched.add(fresh)
-        for p in touched:
-            c = pair_counts[p]
-            if c > 0:
-                heapq.heappush(heap, (-c, inv[ord(p[0])] + inv[ord(p[1])], p))
+                    back_to_back.append(wi)
+                if right:  # (if empty, the next occurrence's `elif k` handles the join)
+                    by_right.setdefault(right[0], []).append(wi)
+        changes = [(x + first, x + new, found) for x, found in by_left.items()]
+        changes += [(second + y, new + y, found) for y, found in by_right.items()]
+        if back_to_back:
+            changes.append((second + first, new + new, back_to_back))
+        for old, fresh, found in changes:
+            n = sum(map(count_of, found))
+            if old != pair:
+                left_over = pair_counts[old] - n
+                if left_over:
+                    pair_counts[old] = left_over
+                else:  # gone for good: a pair without the newest token never reappears
+                    del pair_counts[old]
+                    if where.pop(old, None) is None:
+                        index.pop(old, None)
+            pair_counts[fresh] = n
+            where[fresh] = found
+            heapq.heappush(heap, (-n, inv[ord(fresh[0])] + inv[ord(fresh[1])], fresh))
         bar.update(1)
     bar.close()
     return vocab, merges
