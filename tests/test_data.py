@@ -21,6 +21,11 @@ from lecture_utils import data
 from lecture_utils.data import corpus, loaders
 from lecture_utils.data import download as ts
 
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # the story grammar is a repository tool (tools/storygen), not in the package
+from tools import storygen  # noqa: E402
+from tools.storygen import __main__ as storygen_cli  # noqa: E402
+
 HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -28,7 +33,7 @@ HAN = re.compile(r"[\u4e00-\u9fff]")
 @pytest.fixture(scope="module")
 def regenerated() -> dict[str, str]:
     """The corpus generated from scratch in this process (about one second)."""
-    return corpus.generate_corpus()
+    return storygen.generate_corpus()
 
 
 @pytest.mark.parametrize("lang", corpus.LANGS)
@@ -103,25 +108,39 @@ def test_changed_file_is_detected(tmp_path, monkeypatch):
     damaged.write_bytes(data.embedded_corpus_path("en").read_bytes().replace(b"\n", b"\r\n"))
     monkeypatch.setattr(corpus, "DATA_DIR", tmp_path)
     monkeypatch.setattr(corpus, "_cache", {})
-    with pytest.raises(ValueError, match="python -m lecture_utils.data"):
+    with pytest.raises(ValueError, match="python -m tools.storygen"):
         data.embedded_corpus("en")
     with pytest.raises(FileNotFoundError, match="regenerate"):
         data.embedded_corpus("zh")
 
 
 def test_write_corpus_regenerates_files(tmp_path, regenerated):
-    digests = corpus.write_corpus(tmp_path)
+    digests = storygen.write_corpus(tmp_path)
     assert digests == corpus.SHA256
     assert (tmp_path / "corpus_zh.txt").read_text(encoding="utf-8") == regenerated["zh"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus_all.txt", "corpus_en.txt", "corpus_zh.txt"]
 
 
+def test_storygen_command_checks_and_writes(tmp_path, capsys):
+    assert storygen_cli.main(["--check"]) == 0
+    assert capsys.readouterr().out.count("matches") == 3
+    assert storygen_cli.main(["--out", str(tmp_path / "new")]) == 0
+    assert (tmp_path / "new" / "corpus_all.txt").read_bytes() == data.embedded_corpus_path("all").read_bytes()
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    assert storygen_cli.main(["--out", str(tmp_path / "file")]) == 2
+
+
+def test_generators_are_not_in_the_runtime_package():
+    package = Path(data.__file__).parent
+    assert not list(package.glob("storygen*")) and not (package / "storyplot.py").exists()
+
+
 def test_generation_depends_on_seed():
-    a = corpus.generate_stories("zh", seed=1, target_bytes=2000)
-    assert a == corpus.generate_stories("zh", seed=1, target_bytes=2000)
-    assert a != corpus.generate_stories("zh", seed=2, target_bytes=2000)
+    a = storygen.generate_stories("zh", seed=1, target_bytes=2000)
+    assert a == storygen.generate_stories("zh", seed=1, target_bytes=2000)
+    assert a != storygen.generate_stories("zh", seed=2, target_bytes=2000)
     with pytest.raises(ValueError, match="'en' or 'zh'"):
-        corpus.generate_stories("all")
+        storygen.generate_stories("all")
 
 
 # ---- documents and splits ------------------------------------------------------------------------

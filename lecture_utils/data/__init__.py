@@ -7,7 +7,8 @@
   library's own source, present offline on every machine).
 - TinyStories (`tinystories`): downloaded on request into a per-user cache, checked, never in the repo.
 
-Regenerate the embedded corpus with ``python -m lecture_utils.data`` (prints the new sha256 values).
+``python -m lecture_utils.data`` checks the embedded corpus; the story grammar that wrote it is a
+repository tool (``python -m tools.storygen`` regenerates the files byte for byte).
 """
 from __future__ import annotations
 

@@ -6,37 +6,31 @@ and never start or end with whitespace; paragraphs inside a story are separated 
 
 Three committed files: ``corpus_en.txt``, ``corpus_zh.txt`` and ``corpus_all.txt`` (the two interleaved
 story by story in proportion to their sizes, so any prefix of it holds both languages). Each file's
-sha256 is stored below and checked on first load; `python -m lecture_utils.data` regenerates the
-files and prints their hashes, and the tests check that regeneration gives the committed bytes.
+sha256 is stored below and checked on first load. The story grammar that wrote them is a repository
+tool, not part of this package: ``python -m tools.storygen`` (from a clone) regenerates the files and
+prints their hashes, and the tests check that regeneration gives the committed bytes.
 
 Size (seed 336): English 960,684 bytes in 1,126 stories, Chinese 640,274 bytes in 704 stories (40 % of
 the bytes), so "all" is 1,600,958 bytes, 1,830 stories; about 880 distinct English words and 700
 distinct Chinese characters. Use `train_val_split` for a held-out part (every 10th story by default).
 
-Deliberate simplifications: the stories come from a template grammar (`storygen_en`, `storygen_zh`), so
+Deliberate simplifications: the stories come from a template grammar (`tools/storygen/`), so
 they are far more repetitive than real text; that is the point (BPE finds real words quickly and a
 small Transformer learns them in minutes), but do not draw conclusions about natural language from it.
 """
 from __future__ import annotations
 
 import hashlib
-import random
 from fractions import Fraction
 from pathlib import Path
 
-from ..files import write_bytes_atomic
-
 __all__ = [
-    "ENDOFTEXT", "LANGS", "SEED", "TARGET_BYTES", "SHA256",
+    "ENDOFTEXT", "LANGS", "SHA256", "DATA_DIR",
     "embedded_corpus", "embedded_corpus_path", "split_documents", "join_documents", "train_val_split",
-    "generate_stories", "generate_corpus", "write_corpus",
 ]
 
 ENDOFTEXT = "<|endoftext|>"
 LANGS = ("en", "zh", "all")
-SEED = 336
-# Stop generating a language once its stories (with separators) reach this many UTF-8 bytes.
-TARGET_BYTES = {"en": 960_000, "zh": 640_000}
 SHA256 = {
     "en": "1862efe7016c5645cdf19d12eb71d32dd6b070c570b45d6ec4e64d3896abaee3",
     "zh": "db2af46d3d1ab9881361cfa84dbf0712d1e919a9935acd177a1ac7adde300ab9",
@@ -69,13 +63,13 @@ def embedded_corpus(lang: str = "all") -> str:
     except FileNotFoundError:
         raise FileNotFoundError(
             f"embedded corpus file {path} is missing; reinstall lecture_utils or regenerate it with "
-            "`python -m lecture_utils.data`") from None
+            "`python -m tools.storygen` in a clone of the repository") from None
     digest = hashlib.sha256(data).hexdigest()
     if digest != SHA256[lang]:
         raise ValueError(
             f"embedded corpus file {path} has sha256 {digest}, expected {SHA256[lang]}: it was changed or "
             "damaged (e.g. line ends converted to CRLF by git). Regenerate it with "
-            "`python -m lecture_utils.data` or restore it from git.")
+            "`python -m tools.storygen` or restore it from git.")
     _cache[lang] = data.decode("utf-8")
     return _cache[lang]
 
@@ -110,54 +104,3 @@ def train_val_split(text: str, val_fraction: float = 0.1) -> tuple[str, str]:
             f"cannot split {len(docs)} document(s) with val_fraction={val_fraction}: one side would be empty; "
             f"separate documents with {ENDOFTEXT!r} or change val_fraction")
     return join_documents(train), join_documents(val)
-
-
-def generate_stories(lang: str, seed: int = SEED, target_bytes: int | None = None) -> list[str]:
-    """Generate stories for "en" or "zh" until their corpus-format size reaches target_bytes."""
-    if lang not in ("en", "zh"):
-        raise ValueError(f"generate_stories needs lang 'en' or 'zh', got {lang!r}")
-    from . import storygen_en, storygen_zh  # only needed to regenerate, so not imported on load
-
-    story = storygen_en.story if lang == "en" else storygen_zh.story
-    # Each language has its own stream, so changing one grammar never changes the other's text.
-    rng = random.Random(seed if lang == "en" else seed + 1)
-    target = TARGET_BYTES[lang] if target_bytes is None else target_bytes
-    stories, size, sep_size = [], 0, len(_SEP.encode("utf-8"))
-    while size < target:
-        s = story(rng)
-        stories.append(s)
-        size += len(s.encode("utf-8")) + sep_size
-    return stories
-
-
-def _interleave(en: list[str], zh: list[str]) -> list[str]:
-    """Merge two story lists so each language's share of bytes so far tracks its share of the total."""
-    size_en = [len(s.encode("utf-8")) for s in en]
-    size_zh = [len(s.encode("utf-8")) for s in zh]
-    total_en, total_zh = sum(size_en), sum(size_zh)
-    out, i, j, done_en, done_zh = [], 0, 0, 0, 0
-    while i < len(en) or j < len(zh):
-        # Take English when its done fraction is not ahead: done_en/total_en <= done_zh/total_zh.
-        if j == len(zh) or (i < len(en) and done_en * total_zh <= done_zh * total_en):
-            out.append(en[i]); done_en += size_en[i]; i += 1
-        else:
-            out.append(zh[j]); done_zh += size_zh[j]; j += 1
-    return out
-
-
-def generate_corpus(seed: int = SEED) -> dict[str, str]:
-    """Generate the three corpus texts {"en", "zh", "all"} from scratch (about one second)."""
-    en, zh = generate_stories("en", seed), generate_stories("zh", seed)
-    return {"en": join_documents(en), "zh": join_documents(zh), "all": join_documents(_interleave(en, zh))}
-
-
-def write_corpus(directory: Path = DATA_DIR, seed: int = SEED) -> dict[str, str]:
-    """Regenerate the corpus files in directory (atomically) and return their sha256 digests."""
-    digests = {}
-    for lang, text in generate_corpus(seed).items():
-        data = text.encode("utf-8")
-        target = Path(directory) / f"corpus_{lang}.txt"
-        write_bytes_atomic(target, data)  # bytes: no newline translation on any OS
-        digests[lang] = hashlib.sha256(data).hexdigest()
-    _cache.clear()
-    return digests

@@ -1,6 +1,6 @@
 """Chinese half of the embedded corpus: a seeded story grammar in simple 简体中文.
 
-Same cast and episode design as `storygen_en` (a hero, a friend, a favourite object; lost and broken
+Same cast and episode design as `tools.storygen.en` (a hero, a friend, a favourite object; lost and broken
 toys, sharing, rain, fear, animals in trouble, counting with correct sums, races, baking, trips), but
 written directly in Chinese, not translated: measure words (一只风筝、两本书), 两 before a measure word,
 full-width punctuation and “” quotes. Written by this project, so license-clean.
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import random
 
-from .storyplot import compose
+from .plot import compose
 
 __all__ = ["story"]
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import random
 
-from .storyplot import compose
+from .plot import compose
 
 __all__ = ["story"]
 

@@ -1,0 +1,1 @@
+"""Repository tools: scripts that maintain committed files (not part of the installed package)."""
