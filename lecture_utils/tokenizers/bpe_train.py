@@ -1,4 +1,4 @@
-"""The real byte-level BPE trainer: GPT-2 pre-tokenization, special tokens, incremental pair counts.
+"""The real byte-level BPE trainer: tiktoken-family pre-tokenization, special tokens, incremental pair counts.
 
     >>> vocab, merges = train_bpe_from_text("low low lower lowest", 260)
     >>> merges  # (o, w) and (l, o) tie at 4: the lexicographically greater (o, w) wins
@@ -10,74 +10,55 @@ What it does, step by step (each a fix of a simplification in the lecture's `toy
    CS336 assignment 1's `run_train_bpe`; `train_bpe_from_text(text, ...)` takes the text itself.
 2. **Special tokens** (e.g. `"<|endoftext|>"`) are cut out of the text first. Text on either side is
    trained on separately, so no merge ever crosses or contains a special token.
-3. **Pre-tokenization** with GPT-2's pattern (`pretokenize.py`), so merges never cross a word
-   boundary ("the" and " the" are learned, "e t" is not). Only the *unique* pre-tokens and their
-   counts are kept. Large inputs are counted in parallel processes; chunk boundaries are put at
-   special tokens or at safe whitespace cut points, so chunking never changes a single pre-token.
+3. **Pre-tokenization** with GPT-2's pattern (or `pattern="cl100k_base"` / `"o200k_base"` for a
+   GPT-4-style tokenizer, or a regex of your own; `pretokenize.py`), so merges never cross a word
+   boundary ("the" and " the" are learned, "e t" is not). Only the *distinct* pre-tokens and their
+   counts are kept; a file is counted in parallel processes, in bounded memory (`bpe_count.py`).
 4. **Merges.** The most frequent adjacent pair (counted inside pre-tokens, weighted by how often each
    pre-token occurs) becomes a new token. **Ties go to the lexicographically greater pair of byte
    strings**, e.g. `(b"e", b"s") > (b"b", b"z")`: the CS336 assignment-1 rule, so your assignment
    solution can be checked against this trainer. After a merge only the pre-tokens that contain the
-   pair are rewritten (an index pair -> pre-tokens finds them), and the pair counts are adjusted
-   for those alone: no recount over the whole corpus. The best pair is found with a heap whose stale
-   entries are skipped lazily (a pair's count can only go *down* after it exists, so a stale entry is
-   always too high and is fixed when it reaches the top).
+   pair are rewritten (an index pair -> pre-tokens finds them), and the pair counts change only next to
+   the merged occurrences: no recount, no rescan of other words. The best pair is found with a heap
+   whose stale entries are skipped lazily (a pair's count can only go *down* after it exists, so a
+   stale entry is always too high and is fixed when it reaches the top).
 
 Vocabulary ids: 0..255 are the single bytes (id = byte value), then the special tokens in the order
 given, then one id per merge in the order learned. This is the layout commonly used for CS336
 assignment 1 (whose tests compare the vocabulary's byte strings and the merge list, not the ids).
-`vocab_size` counts all three groups. If the text runs out of pairs first, training stops early and
-the vocabulary is smaller than asked.
+`vocab_size` counts all three groups. If the text runs out of pairs first, training stops early with a
+`TrainingStoppedEarly` warning, and the vocabulary is smaller than asked.
 
-Deliberate simplifications: the whole table of unique pre-tokens lives in memory (fine up to a few
-hundred MB of text); each pre-token is a Python `str` whose characters are token ids (`chr(id)`), so
-"does it contain the pair" is one `in` test and the merge one C-level `split` + `join`. Pure Python
-and the standard library only: no compiled extension.
+Deliberate simplifications: the table of distinct pre-tokens lives in memory (it grows with the
+number of distinct pre-tokens, not with the file); each pre-token is a Python `str` whose characters
+are token ids (`chr(id)`), so "does it contain the pair" is one `in` test and the merge one C-level
+`split` + `join`. Pure Python, the standard library and numpy (to build the first pair index in bulk).
 """
 from __future__ import annotations
 
 import heapq
-import multiprocessing
 import os
-import sys
-from collections import Counter
-from collections.abc import Iterable, Sequence
+import warnings
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from .pretokenize import find_byte_cut, inside_special, iter_blocks, pretokenize, special_pattern
+from .base import check_special_tokens, check_utf8_text, utf8
+from .bpe_count import _check_processes, count_file, count_pretokens, count_pretokens_in_text, progress_bar
+from .pretokenize import check_pattern
 
-__all__ = ["train_bpe", "train_bpe_from_text", "train_bpe_from_counts", "count_pretokens", "BLOCK_BYTES", "PARALLEL_MIN_BYTES"]
+__all__ = ["train_bpe", "train_bpe_from_text", "train_bpe_from_counts", "count_pretokens", "count_pretokens_in_text",
+           "TrainingStoppedEarly"]
 
-BLOCK_BYTES = 1 << 19  # pre-tokenize in blocks of ~0.5 MB: bounds the memory of the temporary token lists
-CHUNK_BYTES = 1 << 21  # one task for a worker process: ~2 MB of text
-PARALLEL_MIN_BYTES = 4 << 20  # below ~4 MB, starting worker processes costs more than it saves
+
+class TrainingStoppedEarly(UserWarning):
+    """Training ran out of pairs before reaching vocab_size: the vocabulary is smaller than asked."""
 
 
 # ---------------------------------------------------------------------------------------------
 # Argument checks
 # ---------------------------------------------------------------------------------------------
 
-def _check_specials(special_tokens: Iterable[str] | None) -> tuple[str, ...]:
-    """The special tokens as a tuple of distinct non-empty str, or a clear TypeError/ValueError."""
-    if special_tokens is None:
-        return ()
-    if isinstance(special_tokens, (str, bytes)):
-        raise TypeError(f"special_tokens must be a list of str, got a single {type(special_tokens).__name__};"
-                        f" write special_tokens=[{special_tokens!r}]")
-    specials = tuple(special_tokens)
-    for s in specials:
-        if not isinstance(s, str):
-            raise TypeError(f"special tokens must be str, got {s!r} ({type(s).__name__});"
-                            " decode bytes first, e.g. b'<|endoftext|>'.decode('utf-8')")
-        if not s:
-            raise ValueError("a special token cannot be the empty string")
-    duplicates = sorted({s for s in specials if specials.count(s) > 1})
-    if duplicates:
-        raise ValueError(f"special tokens must be distinct; repeated: {duplicates}")
-    return specials
-
-
-def _check_vocab_size(vocab_size: object, specials: Sequence[str]) -> int:
+def _check_vocab_size(vocab_size: object, specials: tuple[str, ...]) -> int:
     """vocab_size as an int >= 256 + number of special tokens, or a clear error."""
     if isinstance(vocab_size, bool) or not isinstance(vocab_size, int):
         raise TypeError(f"vocab_size must be an int, got {vocab_size!r} ({type(vocab_size).__name__})")
@@ -99,7 +80,7 @@ def _looks_like_text(s: str) -> str:
     return ""
 
 
-def _check_path(input_path: object) -> Path:
+def check_path(input_path: object) -> Path:
     """input_path (a str or os.PathLike, as in CS336's run_train_bpe) as an existing file's Path, or a clear error."""
     if isinstance(input_path, (bytes, bytearray)):
         raise TypeError("input_path must be a file path (str or pathlib.Path), got bytes; to train on text,"
@@ -127,189 +108,94 @@ def _check_path(input_path: object) -> Path:
 
 
 def _check_text(text: object) -> str:
-    """text as a str, or a clear TypeError naming the fix."""
-    if isinstance(text, str):
-        return text
-    if isinstance(text, (bytes, bytearray)):
-        raise TypeError("text must be a str, got bytes; decode them first, e.g. data.decode('utf-8')")
+    """text as a str with a UTF-8 form, or a clear error naming the fix."""
     if isinstance(text, os.PathLike):
         raise TypeError("train_bpe_from_text takes the text itself; to train on a file, call"
                         f" train_bpe({os.fspath(text)!r}, ...)")
-    raise TypeError(f"text must be a str, got {type(text).__name__}")
+    return check_utf8_text(text)
 
 
-def _check_source(source: object) -> str | Path:
-    """Internal: a str is text, an os.PathLike a file (used by count_pretokens)."""
-    if isinstance(source, os.PathLike):
-        return _check_path(source)
-    return _check_text(source)
+def _check_common(vocab_size: object, special_tokens: object, pattern: object) -> tuple[int, tuple[str, ...]]:
+    specials = tuple(check_special_tokens(special_tokens))
+    check_pattern(pattern)
+    return _check_vocab_size(vocab_size, specials), specials
 
 
 # ---------------------------------------------------------------------------------------------
-# Step 1-3: count the unique pre-tokens (in parallel for large inputs)
+# Entry points
 # ---------------------------------------------------------------------------------------------
 
-def _count_text(text: str, specials: tuple[str, ...]) -> Counter:
-    """Pre-token counts of one piece of text, special tokens cut out first."""
-    counts: Counter = Counter()
-    for part in _between_specials(text, specials):
-        for block in iter_blocks(part, BLOCK_BYTES):
-            counts.update(pretokenize(block))
-    return counts
+def train_bpe(input_path: str | os.PathLike, vocab_size: int, special_tokens: Iterable[str] | None = None, *,
+              pattern: str = "gpt2", num_processes: int | None = None, progress: bool | None = None,
+              ) -> tuple[dict[int, bytes], list[tuple[bytes, bytes]]]:
+    """Train byte-level BPE on a UTF-8 text file, as CS336's run_train_bpe; returns (vocab, merges).
 
-
-def _between_specials(text: str, specials: tuple[str, ...]) -> Iterable[str]:
-    """The pieces of text between special tokens, one at a time (not a list: saves a copy of text)."""
-    splitter = special_pattern(specials, capture=False)
-    if splitter is None:
-        yield text
-        return
-    start = 0
-    for m in splitter.finditer(text):
-        yield text[start:m.start()]
-        start = m.end()
-    yield text[start:]
-
-
-def _read_range(path: Path, start: int, end: int) -> str:
-    """The text of bytes [start, end) of a UTF-8 file (the range starts and ends on whole characters)."""
-    with open(path, "rb") as f:
-        f.seek(start)
-        data = f.read(end - start)
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as err:
-        raise ValueError(f"{path} is not valid UTF-8 (bad byte {data[err.start:err.start + 1]!r} at offset"
-                         f" {start + err.start}); convert it first, e.g. `iconv -f GBK -t UTF-8`") from None
-
-
-def _count_task(task: tuple) -> Counter:
-    """Worker entry point: count one chunk, given as ("text", str, specials) or ("file", path, start, end, specials)."""
-    if task[0] == "text":
-        return _count_text(task[1], task[2])
-    _, path, start, end, specials = task
-    return _count_text(_read_range(path, start, end), specials)
-
-
-def _text_chunks(text: str, n: int, specials: tuple[str, ...]) -> list[str]:
-    """Cut text into about n chunks at special tokens or safe cut points."""
-    size = max(1, len(text) // n)
-    return list(iter_blocks(text, size, specials)) if n > 1 else [text]
-
-
-def _next_file_boundary(f, offset: int, size: int, specials: list[bytes]) -> int:
-    """The first byte offset >= `offset` that is a safe chunk boundary (see pretokenize.py), or -1.
-
-    Candidates: the start of a special token, or an ASCII safe cut; never inside a special token.
+    `input_path` is a path (a `str` or `pathlib.Path`); to train on a string use `train_bpe_from_text`.
+    `vocab_size` counts the 256 bytes, the special tokens and the merges; `pattern` is the
+    pre-tokenization ("gpt2", "cl100k_base", "o200k_base", ... or a regex). The file is streamed in
+    bounded memory on `num_processes` processes (default: all CPUs, for files of a few MB and more);
+    `progress` shows tqdm bars (default: when stderr is a terminal).
     """
-    margin = max((len(s) for s in specials), default=1)
-    window = 1 << 16
-    while True:
-        start = max(0, offset - margin)  # look back far enough to see a special token spanning offset
-        f.seek(start)
-        data = f.read(offset - start + window + margin)
-        at_eof = start + len(data) >= size
-        limit = len(data) if at_eof else len(data) - margin  # leave room to see a whole special after
-        rel = offset - start
-        candidates = [i for i in (data.find(s, rel) for s in specials) if 0 <= i < limit]
-        cut = find_byte_cut(data, rel)
-        while 0 <= cut < limit and inside_special(data, cut, specials):
-            cut = find_byte_cut(data, cut + 1)
-        if 0 <= cut < limit:
-            candidates.append(cut)
-        candidates = [i for i in candidates if i == cut or not inside_special(data, i, specials)]
-        if candidates:
-            return start + min(candidates)
-        if at_eof:
-            return -1
-        window *= 2
+    vocab_size, specials = _check_common(vocab_size, special_tokens, pattern)
+    path = check_path(input_path)
+    counts = count_file(path, specials, pattern, _check_processes(num_processes), progress, as_bytes=True)
+    words = [w for w in counts if len(w) >= 2]  # a single byte has no pair: it never takes part in a merge
+    weights = [counts[w] for w in words]
+    del counts
+    return _merge_loop(words, weights, vocab_size, specials, progress)
 
 
-def _file_boundaries(path: Path, n: int, specials: tuple[str, ...]) -> list[int]:
-    """Byte offsets cutting a file into about n chunks: [0, b1, ..., size], each b a safe boundary."""
-    size = path.stat().st_size
-    encoded = [s.encode("utf-8") for s in specials]
-    bounds = [0]
-    with open(path, "rb") as f:
-        for k in range(1, n):
-            offset = size * k // n
-            if offset <= bounds[-1]:
-                continue
-            cut = _next_file_boundary(f, offset, size, encoded)
-            if cut < 0:
-                break
-            bounds.append(cut)
-    return bounds + [size] if size > 0 else [0, 0]
+def train_bpe_from_text(text: str, vocab_size: int, special_tokens: Iterable[str] | None = None, *,
+                        pattern: str = "gpt2", progress: bool | None = None,
+                        ) -> tuple[dict[int, bytes], list[tuple[bytes, bytes]]]:
+    """Train byte-level BPE on an in-memory string; returns (vocab, merges), exactly as `train_bpe` on a file.
 
-
-def _mp_context():
-    """'fork' where it is safe and available (fast start), else the platform's default start method."""
-    methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods and sys.platform.startswith("linux"):
-        try:
-            single_threaded = len(os.listdir("/proc/self/task")) == 1
-        except OSError:
-            single_threaded = False
-        if single_threaded:  # forking a multi-threaded process can deadlock the child
-            return multiprocessing.get_context("fork")
-    return multiprocessing.get_context("spawn")
-
-
-def count_pretokens(source: str | os.PathLike, special_tokens: Iterable[str] = (), *,
-                    num_processes: int | None = None, progress: bool = False) -> Counter:
-    """Counts of the unique GPT-2 pre-tokens in text or a file, special tokens cut out first.
-
-    >>> sorted(count_pretokens("the cat, the hat, the end").items())
-    [(' cat', 1), (' end', 1), (' hat', 1), (' the', 2), (',', 2), ('the', 1)]
+    >>> vocab, merges = train_bpe_from_text("the cat in the hat", 258)
+    >>> merges, vocab[256], vocab[257]  # (t, h), (h, e), (a, t) tie at 2: (t, h) is the greatest
+    ([(b't', b'h'), (b'th', b'e')], b'th', b'the')
     """
-    specials = _check_specials(special_tokens)
-    source = _check_source(source)
-    size = len(source) if isinstance(source, str) else source.stat().st_size
-    if num_processes is None:
-        num_processes = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    elif isinstance(num_processes, bool) or not isinstance(num_processes, int) or num_processes < 1:
-        raise ValueError(f"num_processes must be a positive int or None, got {num_processes!r}")
-    workers = min(num_processes, max(1, size // (PARALLEL_MIN_BYTES // 2)))
-    if size < PARALLEL_MIN_BYTES:
-        workers = 1
-    # More chunks than workers: each chunk's temporary lists stay small and the load balances itself.
-    n_chunks = max(workers, -(-size // CHUNK_BYTES))
-    if isinstance(source, str):
-        if workers <= 1:  # in this process: no need to cut the text, nor to copy it
-            n_chunks = 1
-        tasks = [("text", chunk, specials) for chunk in _text_chunks(source, n_chunks, specials)]
-    else:
-        bounds = _file_boundaries(source, n_chunks, specials)
-        tasks = [("file", source, a, b, specials) for a, b in zip(bounds, bounds[1:])]
-    counts: Counter = Counter()
-    bar = _progress_bar(progress, len(tasks), "pre-tokenizing", "chunk")
-    if workers <= 1 or len(tasks) <= 1:
-        for task in tasks:
-            counts.update(_count_task(task))
-            bar.update(1)
-    else:
-        with _mp_context().Pool(min(workers, len(tasks))) as pool:
-            for part in pool.imap_unordered(_count_task, tasks):
-                counts.update(part)
-                bar.update(1)
-    bar.close()
-    return counts
+    vocab_size, specials = _check_common(vocab_size, special_tokens, pattern)
+    counts = count_pretokens_in_text(_check_text(text), specials, pattern=pattern)
+    words, weights = _as_id_strings(counts)
+    del counts
+    return _merge_loop(words, weights, vocab_size, specials, progress)
 
 
-def _progress_bar(enabled: bool, total: int, desc: str, unit: str):
-    """A tqdm bar if enabled, else a do-nothing stand-in with the same update/close methods."""
-    if enabled:
-        from tqdm.auto import tqdm
-        return tqdm(total=total, desc=desc, unit=unit)
+def train_bpe_from_counts(word_counts: Mapping[str, int] | Mapping[bytes, int], vocab_size: int,
+                          special_tokens: Iterable[str] | None = None, *, progress: bool | None = None,
+                          ) -> tuple[dict[int, bytes], list[tuple[bytes, bytes]]]:
+    """BPE merges from pre-token counts (str or bytes keys, int counts): the merge loop of `train_bpe`.
 
-    class _Quiet:
-        def update(self, n: int = 1) -> None:
-            pass
+    >>> train_bpe_from_counts({"aa": 3, "ab": 2}, 258)[1]
+    [(b'a', b'a'), (b'a', b'b')]
+    """
+    vocab_size, specials = _check_common(vocab_size, special_tokens, "gpt2")
+    words, weights = _as_id_strings(word_counts)
+    return _merge_loop(words, weights, vocab_size, specials, progress)
 
-        def close(self) -> None:
-            pass
 
-    return _Quiet()
+def _as_id_strings(word_counts: object) -> tuple[list[str], list[int]]:
+    """Each pre-token as a str of chr(byte) per UTF-8 byte (ids 0..255), and its count; clear errors for bad input."""
+    if not isinstance(word_counts, Mapping):
+        raise TypeError(f"word_counts must be a dict of pre-token -> count, got {type(word_counts).__name__}")
+    words: list[str] = []
+    counts: list[int] = []
+    for word, count in word_counts.items():
+        if isinstance(word, str):
+            raw = utf8(word)
+        elif isinstance(word, (bytes, bytearray)):
+            raw = bytes(word)
+        else:  # bytes(5) would silently be five NUL bytes
+            raise TypeError(f"pre-tokens must be str or bytes, got {word!r} ({type(word).__name__});"
+                            " write str(x) or x.encode('utf-8') yourself if that is what you mean")
+        if isinstance(count, bool) or not isinstance(count, int):
+            raise TypeError(f"the count of {word!r} must be an int, got {count!r} ({type(count).__name__})")
+        if count < 0:
+            raise ValueError(f"the count of {word!r} is negative ({count}); counts must be >= 0")
+        if len(raw) >= 2 and count > 0:  # a single byte has no pair: it can never take part in a merge
+            words.append(raw.decode("latin-1"))  # latin-1 maps byte x to chr(x): exactly our ids 0..255
+            counts.append(count)
+    return words, counts
 
 
 # ---------------------------------------------------------------------------------------------
@@ -327,32 +213,6 @@ _TERM = (257).to_bytes(2, "big")
 def _inverted_key(token: bytes) -> bytes:
     """Sort key that reverses lexicographic order of byte strings (see _INV)."""
     return b"".join(_INV[x] for x in token) + _TERM
-
-
-def train_bpe_from_counts(word_counts: dict[str, int] | dict[bytes, int], vocab_size: int,
-                          special_tokens: Iterable[str] = (), *, progress: bool = False,
-                          ) -> tuple[dict[int, bytes], list[tuple[bytes, bytes]]]:
-    """BPE merges from pre-token counts (str or bytes keys): the merge loop of `train_bpe`.
-
-    >>> train_bpe_from_counts({"aa": 3, "ab": 2}, 258)[1]
-    [(b'a', b'a'), (b'a', b'b')]
-    """
-    specials = _check_specials(special_tokens)
-    vocab_size = _check_vocab_size(vocab_size, specials)
-    words, counts = _as_id_strings(word_counts)
-    return _merge_loop(words, counts, vocab_size, specials, progress)
-
-
-def _as_id_strings(word_counts: dict[str, int] | dict[bytes, int]) -> tuple[list[str], list[int]]:
-    """Each pre-token as a str of chr(token id), to start with chr(byte) per UTF-8 byte; and its count."""
-    words: list[str] = []
-    counts: list[int] = []
-    for word, count in word_counts.items():
-        raw = word.encode("utf-8") if isinstance(word, str) else bytes(word)
-        if len(raw) >= 2 and count > 0:  # a single byte has no pair: it can never take part in a merge
-            words.append(raw.decode("latin-1"))  # latin-1 maps byte x to chr(x): exactly our ids 0..255
-            counts.append(count)
-    return words, counts
 
 
 def _initial_index(words: list[str], counts: list[int]):
@@ -411,7 +271,7 @@ def _merge_loop(words: list[str], counts: list[int], vocab_size: int, specials: 
     heapq.heapify(heap)
 
     merges: list[tuple[bytes, bytes]] = []
-    bar = _progress_bar(progress, num_merges, "merging", "merge")
+    bar = progress_bar(progress, num_merges, "merging", "merge")
     while len(merges) < num_merges and heap:
         neg, key, pair = heapq.heappop(heap)
         current = pair_counts.get(pair, 0)
@@ -485,36 +345,8 @@ def _merge_loop(words: list[str], counts: list[int], vocab_size: int, specials: 
             heapq.heappush(heap, (-n, inv[ord(fresh[0])] + inv[ord(fresh[1])], fresh))
         bar.update(1)
     bar.close()
+    if len(merges) < num_merges:
+        warnings.warn(f"BPE training stopped early: after {len(merges):,} merges no pair of tokens is left, so the"
+                      f" vocabulary has {len(vocab):,} ids, not the {vocab_size:,} asked for; train on more text"
+                      f" or ask for vocab_size={len(vocab)}", TrainingStoppedEarly, stacklevel=3)
     return vocab, merges
-
-
-def train_bpe(input_path: str | os.PathLike, vocab_size: int, special_tokens: Iterable[str] | None = None, *,
-              num_processes: int | None = None, progress: bool = False,
-              ) -> tuple[dict[int, bytes], list[tuple[bytes, bytes]]]:
-    """Train byte-level BPE on a UTF-8 text file, as CS336's run_train_bpe; returns (vocab, merges).
-
-    `input_path` is a path (a `str` or `pathlib.Path`); to train on a string use `train_bpe_from_text`.
-    `vocab_size` counts the 256 bytes, the special tokens and the merges. `num_processes` (default:
-    all CPUs) is used for files of at least a few MB; `progress=True` shows tqdm bars.
-    """
-    specials = _check_specials(special_tokens)
-    vocab_size = _check_vocab_size(vocab_size, specials)
-    path = _check_path(input_path)
-    words, counts = _as_id_strings(count_pretokens(path, specials, num_processes=num_processes, progress=progress))
-    return _merge_loop(words, counts, vocab_size, specials, progress)  # (the Counter is freed by now)
-
-
-def train_bpe_from_text(text: str, vocab_size: int, special_tokens: Iterable[str] | None = None, *,
-                        num_processes: int | None = None, progress: bool = False,
-                        ) -> tuple[dict[int, bytes], list[tuple[bytes, bytes]]]:
-    """Train byte-level BPE on an in-memory string; returns (vocab, merges), exactly as `train_bpe` on a file.
-
-    >>> vocab, merges = train_bpe_from_text("the cat in the hat", 258)
-    >>> merges, vocab[256], vocab[257]  # (t, h), (h, e), (a, t) tie at 2: (t, h) is the greatest
-    ([(b't', b'h'), (b'th', b'e')], b'th', b'the')
-    """
-    specials = _check_specials(special_tokens)
-    vocab_size = _check_vocab_size(vocab_size, specials)
-    text = _check_text(text)
-    words, counts = _as_id_strings(count_pretokens(text, specials, num_processes=num_processes, progress=progress))
-    return _merge_loop(words, counts, vocab_size, specials, progress)
