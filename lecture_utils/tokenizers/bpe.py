@@ -50,7 +50,7 @@ import heapq
 import json
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from itertools import chain
+from itertools import chain, repeat
 from operator import add
 from pathlib import Path
 
@@ -184,7 +184,6 @@ class BPETokenizer(Tokenizer):
         normal: dict[bytes, int] = {bytes([b]): self._byte_ids[b] for b in range(256)}
         self.merges: list[tuple[bytes, bytes]] = []
         self._ranks: dict[tuple[int, int], tuple[int, int]] = {}
-        self._rank_pairs: list[tuple[int, int]] = []  # rank -> (id, id)
         for rank, merge in enumerate(merges):
             first, second = _check_merge(rank, merge)
             first_id, second_id = normal.get(first), normal.get(second)
@@ -198,7 +197,6 @@ class BPETokenizer(Tokenizer):
                     raise ValueError(f"merges[{rank}] = {merge!r}: the merged token {product!r} is not in vocab")
                 normal[product] = by_bytes[product][-1]
             self.merges.append((first, second))
-            self._rank_pairs.append((first_id, second_id))
             self._ranks.setdefault((first_id, second_id), (rank, normal[product]))
         return normal
 
@@ -216,30 +214,56 @@ class BPETokenizer(Tokenizer):
             parts = self._free_parts(piece)
             if len(parts) > 1:
                 return tuple(chain.from_iterable(map(self._cache.__getitem__, parts)))
-        byte_ids = self._byte_ids
-        ids = [byte_ids[b] for b in raw]
+        if len(raw) == 1:
+            return (self._byte_ids[raw[0]],)
+        ids = list(map(self._byte_ids.__getitem__, raw))
         return tuple(self._merge_heap(ids) if len(ids) >= HEAP_MIN else self._merge_scan(ids))
 
     def _merge_scan(self, ids: list[int]) -> list[int]:
-        """Merge the lowest-ranked adjacent pair, every occurrence left to right, until none is left."""
-        get = self._ranks.get
-        while len(ids) > 1:
-            rank, merged = min(map(get, zip(ids, ids[1:]), [_NO_MERGE] * (len(ids) - 1)))
+        """Merge the lowest-ranked adjacent pair, every occurrence left to right, until none is left.
+
+        `ranks[k]` is the (rank, merged id) of the pair ids[k], ids[k + 1]; a merge updates only its neighbours.
+        """
+        get, no_merge = self._ranks.get, _NO_MERGE
+        ranks = list(map(get, zip(ids, ids[1:]), repeat(no_merge)))
+        while ranks:
+            best = min(ranks)
+            merged = best[1]
             if merged < 0:
                 break
-            first, second = self._rank_pairs[rank]
-            # Merge every occurrence, left to right (later ranks cannot apply in between: a pair
-            # containing the new token always has a higher rank).
-            out, i, n = [], 0, len(ids)
-            while i < n:
-                if i + 1 < n and ids[i] == first and ids[i + 1] == second:
-                    out.append(merged)
-                    i += 2
+            i = ranks.index(best)
+            if ranks.count(best) > 1:  # several occurrences: merge them all, left to right
+                ids = self._merge_all(ids, i, merged)
+                ranks = list(map(get, zip(ids, ids[1:]), repeat(_NO_MERGE)))
+                continue
+            ids[i:i + 2] = [merged]
+            if i + 1 < len(ids):
+                if i:
+                    ranks[i - 1:i + 2] = [get((ids[i - 1], merged), no_merge), get((merged, ids[i + 1]), no_merge)]
                 else:
-                    out.append(ids[i])
-                    i += 1
-            ids = out
+                    ranks[0:2] = [get((merged, ids[1]), no_merge)]
+            elif i:
+                ranks[i - 1:] = [get((ids[i - 1], merged), no_merge)]
+            else:
+                break
         return ids
+
+    @staticmethod
+    def _merge_all(ids: list[int], i: int, merged: int) -> list[int]:
+        """Replace every occurrence of the pair at ids[i], ids[i + 1] (from i on, left to right) by `merged`.
+
+        Later ranks cannot apply in between: a pair containing the new token always has a higher rank.
+        """
+        first, second = ids[i], ids[i + 1]
+        out, n = ids[:i], len(ids)
+        while i < n:
+            if i + 1 < n and ids[i] == first and ids[i + 1] == second:
+                out.append(merged)
+                i += 2
+            else:
+                out.append(ids[i])
+                i += 1
+        return out
 
     def _merge_heap(self, ids: list[int]) -> list[int]:
         """The same merges as `_merge_scan`, for long pre-tokens: a heap of (rank, position) over a linked list.
@@ -289,6 +313,8 @@ class BPETokenizer(Tokenizer):
 
     def _straddled(self, pair: str) -> bool:
         """Whether some learned token could hold the end of pair[0] and the start of pair[1] (a superset)."""
+        if pair.isascii():  # not indexed (almost every ASCII pair is straddled): assume it is
+            return True
         if self._straddlers is None:
             self._straddlers = self._index_straddlers()
         left, right = pair[0].encode("utf-8"), pair[1].encode("utf-8")
@@ -299,12 +325,15 @@ class BPETokenizer(Tokenizer):
         return False
 
     def _index_straddlers(self) -> dict[tuple[int, int], list[tuple[bytes, bytes]]]:
-        """Every learned token cut at each inner character start, keyed by the two bytes around the cut."""
+        """Each learned token cut at each inner character start next to a non-ASCII byte, keyed by the two bytes there."""
         index: dict[tuple[int, int], list[tuple[bytes, bytes]]] = {}
         for _, merged in self._ranks.values():
             token = self.vocab[merged]
+            if token.isascii():
+                continue
             for j in range(1, len(token)):
-                if token[j] & 0xC0 != 0x80:  # not a UTF-8 continuation byte: a character may start here
+                # a character may start at j (not a UTF-8 continuation byte), and one side is not ASCII
+                if token[j] & 0xC0 != 0x80 and (token[j] | token[j - 1]) & 0x80:
                     index.setdefault((token[j - 1], token[j]), []).append((token[:j], token[j:]))
         return index
 

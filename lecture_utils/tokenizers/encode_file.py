@@ -1,0 +1,239 @@
+"""Encode a text file of any size to a memory-mappable .npy of token ids, on all cores.
+
+    >>> tok.encode_file("data/TinyStories-valid.txt", "data/valid.npy")   # doctest: +SKIP
+    >>> ids = numpy.load("data/valid.npy", mmap_mode="r")
+
+How it stays exact and bounded:
+
+1. The file is cut into chunks of about `chunk_bytes` bytes, only at points where encoding provably does
+   not change: the start of a special token, or a safe cut of the tokenizer's pattern
+   (`pretokenize.find_cut_forward`, e.g. between a letter and a space; see `pretokenize.py` for why no
+   pre-token can cross it), never inside a special token. Each chunk is then encoded on its own, and the
+   concatenation equals `tokenizer.encode` of the whole text. A stretch with no cut point at all stays
+   one chunk (memory then grows with that stretch, as it must).
+2. Text is read exactly as `train_bpe` reads it: raw bytes decoded as UTF-8, no newline translation
+   (CRLF stays CRLF). Invalid UTF-8 is an error that names the byte offset.
+3. Workers (one per core) each read and encode one chunk at a time and send back the ids as packed
+   uint16/uint32 bytes; the main process writes them in order after a fixed-size .npy header, so memory
+   is a few chunks per worker whatever the file size. The header's length field is written last.
+4. The result appears atomically (`lecture_utils.files.atomic_path`): a crash leaves no half file.
+
+dtype: uint16 when every id fits (vocab below 65,536 ids, e.g. GPT-2), else uint32.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from .base import check_special_tokens
+from .pretokenize import find_cut_forward, inside_special
+
+__all__ = ["encode_file", "chunk_boundaries", "NPY_HEADER_BYTES"]
+
+CHUNK_BYTES = 1 << 20  # about 1 MiB of text per task
+WINDOW_BYTES = 1 << 16  # bytes read around a target offset to look for a cut point (doubled when needed)
+NPY_HEADER_BYTES = 128  # our .npy header: magic, version 1.0, and a padded dict, 128 bytes in all
+
+_worker_tokenizer = None  # set in each worker (inherited with fork, unpickled with spawn)
+
+
+def _npy_header(dtype: np.dtype, length: int) -> bytes:
+    """A version 1.0 .npy header of exactly NPY_HEADER_BYTES bytes for a 1-D array of `length` items."""
+    text = f"{{'descr': '{dtype.str}', 'fortran_order': False, 'shape': ({length},), }}"
+    body = text.ljust(NPY_HEADER_BYTES - 10 - 1) + "\n"
+    return b"\x93NUMPY\x01\x00" + len(body).to_bytes(2, "little") + body.encode("latin-1")
+
+
+def _window_cut(text: str, begin: int, specials: list[str], pattern: str, at_eof: bool) -> int:
+    """The first index >= begin in `text` where the file may be cut, or -1 (see the module docstring)."""
+    margin = max(map(len, specials), default=1)
+    limit = len(text) if at_eof else len(text) - margin  # leave room to see a whole special token
+    candidates = []
+    pos = begin
+    while True:  # the first pattern cut that is not inside a special token
+        cut = find_cut_forward(text, pos, pattern)
+        if cut < 0 or cut >= limit:
+            break
+        if not inside_special(text, cut, specials):
+            candidates.append(cut)
+            break
+        pos = cut + 1
+    for s in specials:  # or the start of a special token, if that comes first
+        at = text.find(s, begin)
+        while 0 <= at < limit:
+            if not inside_special(text, at, specials):
+                candidates.append(at)
+                break
+            at = text.find(s, at + 1)
+    return min(candidates, default=-1)
+
+
+def _trim_partial(data: bytes) -> bytes:
+    """`data` without a UTF-8 character cut off at its end (a window may end inside one)."""
+    for back in range(1, min(4, len(data)) + 1):
+        byte = data[-back]
+        if byte & 0xC0 != 0x80:  # the start of the last character
+            need = 1 if byte < 0x80 else 2 if byte >> 5 == 0b110 else 3 if byte >> 4 == 0b1110 else 4
+            return data if need <= back else data[:-back]
+    return data
+
+
+def _next_boundary(f, size: int, target: int, specials: list[str], pattern: str) -> int:
+    """The first safe byte offset >= target (and < size), or size if the rest cannot be cut."""
+    lookback = 4 * max(map(len, specials), default=1) + 4  # to see a special token spanning the target
+    window = WINDOW_BYTES
+    while True:
+        start = max(0, target - lookback)
+        f.seek(start)
+        data = f.read(target + window - start)
+        at_eof = start + len(data) >= size
+        while start < target and data and (data[0] & 0xC0) == 0x80:  # begin at a character start
+            data, start = data[1:], start + 1
+        if not at_eof:
+            data = _trim_partial(data)
+        # surrogateescape: one str character per undecodable byte, so offsets map back (the worker reports it)
+        text = data.decode("utf-8", "surrogateescape")
+        begin = len(data[:target - start].decode("utf-8", "surrogateescape"))
+        cut = _window_cut(text, begin, specials, pattern, at_eof)
+        if cut >= 0:
+            offset = start + len(text[:cut].encode("utf-8", "surrogateescape"))
+            return offset if offset < size else size
+        if at_eof:
+            return size
+        window *= 2
+
+
+def chunk_boundaries(path: str | os.PathLike, specials: list[str], pattern: str,
+                     chunk_bytes: int = CHUNK_BYTES) -> list[int]:
+    """Byte offsets [0, ..., size] cutting the file into chunks that encode independently."""
+    size = os.path.getsize(path)
+    bounds = [0]
+    with open(path, "rb") as f:
+        while size - bounds[-1] > chunk_bytes:
+            nxt = _next_boundary(f, size, bounds[-1] + chunk_bytes, specials, pattern)
+            if nxt >= size:
+                break
+            bounds.append(nxt)
+    bounds.append(size)
+    return bounds
+
+
+def _read_chunk(path: str, start: int, end: int) -> str:
+    """Bytes start..end of the file, decoded as UTF-8 (no newline translation), or a clear error."""
+    with open(path, "rb") as f:
+        f.seek(start)
+        data = f.read(end - start)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ValueError(f"{path} is not valid UTF-8 (bad byte {data[err.start:err.start + 1]!r} at offset"
+                         f" {start + err.start}); convert it first, e.g. `iconv -f GBK -t UTF-8 in.txt > out.txt`"
+                         ) from None
+
+
+def _set_worker_tokenizer(tokenizer) -> None:
+    global _worker_tokenizer
+    _worker_tokenizer = tokenizer
+
+
+def _encode_task(task: tuple[str, int, int, str]) -> tuple[int, bytes]:
+    """Worker: encode one chunk; returns (its byte length, the ids packed as dtype)."""
+    path, start, end, dtype = task
+    ids = _worker_tokenizer.encode(_read_chunk(path, start, end))
+    return end - start, np.array(ids, dtype=dtype).tobytes()
+
+
+def _check_args(path, out_path, num_processes, chunk_bytes) -> tuple[Path, Path, int]:
+    """The paths and process count, or a clear error naming the fix."""
+    for name, value in (("path", path), ("out_path", out_path)):
+        if not isinstance(value, (str, os.PathLike)):
+            raise TypeError(f"encode_file: {name} must be a file path (str or os.PathLike), got {type(value).__name__}")
+    path, out_path = Path(path), Path(out_path)
+    if not path.is_file():
+        raise FileNotFoundError(f"encode_file: no such file {path}" + (" (it is a folder)" if path.is_dir() else ""))
+    if out_path.suffix != ".npy":
+        raise ValueError(f"encode_file writes a .npy file; name the output like {out_path.with_suffix('.npy')}")
+    if out_path.resolve() == path.resolve():
+        raise ValueError("encode_file: out_path is the input file; choose another name")
+    if num_processes is None:
+        num_processes = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    if isinstance(num_processes, bool) or not isinstance(num_processes, int) or num_processes < 1:
+        raise ValueError(f"num_processes must be None (all cores) or an int >= 1, got {num_processes!r}")
+    if isinstance(chunk_bytes, bool) or not isinstance(chunk_bytes, int) or chunk_bytes < 1:
+        raise ValueError(f"chunk_bytes must be an int >= 1, got {chunk_bytes!r}")
+    return path, out_path, num_processes
+
+
+def _progress(enabled: bool | None, total: int, desc: str):
+    """A tqdm bar over bytes (off when stderr is not a terminal, unless asked for), or a no-op stand-in."""
+    if enabled is None:
+        enabled = sys.stderr.isatty()
+    if enabled:
+        from tqdm.auto import tqdm
+
+        return tqdm(total=total, unit="B", unit_scale=True, desc=desc)
+
+    class _Quiet:
+        def update(self, n: int) -> None:
+            pass
+
+        def close(self) -> None:
+            pass
+
+    return _Quiet()
+
+
+def encode_file(tokenizer, path: str | os.PathLike, out_path: str | os.PathLike, num_processes: int | None = None,
+                *, progress: bool | None = None, chunk_bytes: int = CHUNK_BYTES) -> Path:
+    """Encode the UTF-8 text file `path` to `out_path` (.npy, uint16 or uint32) on `num_processes` cores (None: all).
+
+    The ids equal `tokenizer.encode(text)` of the whole file's text; returns out_path. Load the result
+    with `numpy.load(out_path, mmap_mode="r")`.
+    """
+    from ..files import atomic_path
+
+    path, out_path, num_processes = _check_args(path, out_path, num_processes, chunk_bytes)
+    dtype = np.dtype(np.uint16 if max(tokenizer.vocab) < 1 << 16 else np.uint32).newbyteorder("<")
+    specials = check_special_tokens(list(tokenizer.special_tokens))
+    bounds = chunk_boundaries(path, specials, tokenizer.pattern, chunk_bytes)
+    tasks = [(str(path), a, b, dtype.str) for a, b in zip(bounds, bounds[1:]) if b > a]
+    if num_processes == 1 or len(tasks) <= 1:
+        _set_worker_tokenizer(tokenizer)
+        pool, results = None, map(_encode_task, tasks)
+    else:  # started before the progress bar's thread exists
+        pool = _pool(tokenizer, min(num_processes, len(tasks)))
+        results = pool.imap(_encode_task, tasks)
+    bar = _progress(progress, bounds[-1], f"encode {path.name}")
+    count = 0
+    try:
+        with atomic_path(out_path) as tmp, open(tmp, "wb") as out:
+            out.write(_npy_header(dtype, 0))
+            try:
+                for n_bytes, packed in results:
+                    out.write(packed)
+                    count += len(packed) // dtype.itemsize
+                    bar.update(n_bytes)
+            finally:
+                _set_worker_tokenizer(None)
+                if pool is not None:
+                    pool.terminate()
+                    pool.join()
+            out.seek(0)
+            out.write(_npy_header(dtype, count))
+    finally:
+        bar.close()
+    return out_path
+
+
+def _pool(tokenizer, processes: int):
+    """A process pool whose workers hold `tokenizer` (inherited with fork where available)."""
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and sys.platform != "darwin":
+        _set_worker_tokenizer(tokenizer)  # the children inherit it: no pickling, pages shared
+        return multiprocessing.get_context("fork").Pool(processes)
+    return multiprocessing.get_context("spawn").Pool(processes, initializer=_set_worker_tokenizer,
+                                                    initargs=(tokenizer,))
