@@ -79,7 +79,10 @@ def _next_boundary(f, offset: int, end: int, specials: Sequence[str], pattern: s
             lo = max(0, at - 1)
             while lo > 0 and 0x80 <= data[lo] < 0xC0:  # one whole character of context before it
                 lo -= 1
-            text = data[lo:limit].decode("utf-8", "surrogateescape")  # 1 char per undecodable byte
+            stop = limit
+            while lo < stop < len(data) and 0x80 <= data[stop] < 0xC0:  # end on a whole character
+                stop -= 1
+            text = data[lo:stop].decode("utf-8", "surrogateescape")  # 1 char per undecodable byte
             first = len(data[lo:at].decode("utf-8", "surrogateescape"))
             c = find_cut_forward(text, max(first, 1), pattern)
             while c > 0:
