@@ -298,23 +298,39 @@ COMMAND = ["-m", "lecture_utils.train", "--config", "tiny", "--no-progress", "--
            "data.max_chars=60000"]
 
 
-def test_command_single_process_and_torchrun_agree(tmp_path):
-    cache = str(tmp_path / "cache")
-    single = _run([sys.executable, *COMMAND, "--cache-dir", cache, "--out", "single"], tmp_path)
+def _two_nodes(tmp_path: Path, extra: list[str], name: str) -> list[subprocess.Popen]:
+    """`torchrun --nnodes=2 --node_rank=0/1 --nproc_per_node=1` on 127.0.0.1, each node with its own cache and --out."""
+    port = str(_free_port())
+    procs = []
+    for node in (0, 1):
+        env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONWARNINGS="ignore", LECTURE_UTILS_CACHE=str(tmp_path / f"cache{node}"))
+        procs.append(subprocess.Popen(
+            [sys.executable, "-m", "torch.distributed.run", "--nnodes=2", f"--node_rank={node}", "--nproc_per_node=1",
+             "--master_addr=127.0.0.1", f"--master_port={port}", *COMMAND, *extra, "--out", f"{name}{node}"],
+            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+    return procs
+
+
+def test_command_single_process_and_two_nodes_agree(tmp_path):
+    single = _run([sys.executable, *COMMAND, "--cache-dir", str(tmp_path / "cache"), "--out", "single"], tmp_path)
     assert "done: 6 steps" in single.stdout
     out = tmp_path / "single"
     assert {"checkpoint.pt", "log.jsonl", "config.json", "result.json", "sample.txt"} <= {p.name for p in out.iterdir()}
     log = [json.loads(line) for line in (out / "log.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [r["step"] for r in log] == [2, 3, 4, 6] and "val_loss" in log[-1]
-    port = str(_free_port())
-    _run([sys.executable, "-m", "torch.distributed.run", "--nnodes=1", "--nproc_per_node=2",
-          "--master_addr=127.0.0.1", f"--master_port={port}", *COMMAND, "--cache-dir", cache, "--out", "ddp"], tmp_path)
+    nodes = _two_nodes(tmp_path, [], "node")
+    outputs = [p.communicate(timeout=300)[0] for p in nodes]
+    assert [p.returncode for p in nodes] == [0, 0], outputs
+    assert "done: 6 steps" in outputs[0], outputs
+    for node in (0, 1):  # each node tokenized the corpus into its own cache
+        assert list((tmp_path / f"cache{node}" / "tokens").glob("*/meta.json")), outputs[node]
+    assert not (tmp_path / "node1").exists()  # only rank 0 writes
     a = T.read_checkpoint(out / "checkpoint.pt")
-    b = T.read_checkpoint(tmp_path / "ddp" / "checkpoint.pt")
+    b = T.read_checkpoint(tmp_path / "node0" / "checkpoint.pt")
     assert a["iteration"] == b["iteration"] == 6
     for key, value in a["model"].items():  # same global batch: same weights up to float rounding
         torch.testing.assert_close(value, b["model"][key], atol=2e-5, rtol=1e-4, msg=key)
-    ddp_log = [json.loads(line) for line in (tmp_path / "ddp" / "log.jsonl").read_text(encoding="utf-8").splitlines()]
+    ddp_log = [json.loads(line) for line in (tmp_path / "node0" / "log.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [sorted(r) for r in ddp_log] == [sorted(r) for r in log]  # same records, same fields
     for key in ("train_loss", "val_loss"):
         ours = [r[key] for r in log if key in r]

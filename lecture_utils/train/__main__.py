@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -154,6 +155,12 @@ def one_line(err: BaseException) -> str:
     return " ".join(line.strip() for line in str(err).splitlines() if line.strip()) or type(err).__name__
 
 
+def peer_failure(err: BaseException) -> str:
+    """The gist of a collective's error: gloo's "[file:line] Read error ...: Connection reset by peer. This is..."."""
+    message = re.sub(r"^\[[^\]]*\]\s*", "", one_line(err))  # drop the source location
+    return message.split(". ")[0]
+
+
 USER_ERRORS = (ValueError, OSError, RunFolderBusy, distributed.DistributedError)
 
 
@@ -173,7 +180,7 @@ def run(argv: list[str] | None = None) -> int:
     except RuntimeError as err:
         if distributed.launched_world() == 1:
             raise  # a bug, not a user's mistake: keep the traceback
-        print(f"error: another process of this run stopped or failed ({one_line(err)}); see its output above",
+        print(f"error: another process of this run stopped or failed ({peer_failure(err)}); see its output above",
               file=sys.stderr)
         return 1
     return 0
