@@ -15,13 +15,13 @@ assignment 1 instead prefers the lexicographically greater pair of byte strings:
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .base import Tokenizer, check_ids, check_text, utf8
 
 __all__ = ["merge", "count_pairs", "train_toy_bpe", "ToyBPEParams", "MergeStep", "ToyBPETokenizer",
-           "pair_count_table"]
+           "pair_count_table", "recount_bpe"]
 
 TIE_BREAKS = ("first", "lexicographic")
 
@@ -148,3 +148,35 @@ def pair_count_table(step: MergeStep, vocab: dict[int, bytes], top: int | None =
             for rank, ((a, b), c) in enumerate(step.counts.items(), start=1)]
     rows.sort(key=lambda r: -r["次数"])  # stable: equal counts stay in first-seen order
     return pd.DataFrame(rows[:top] if top else rows)
+
+
+def recount_bpe(word_counts: Mapping[str, int] | Mapping[bytes, int], num_merges: int) -> list[tuple[bytes, bytes]]:
+    """The real trainer's merges the slow way: before each merge, recount every pair in every pre-token.
+
+    Pairs are counted inside each pre-token, weighted by its count; ties go to the lexicographically
+    greater (bytes, bytes) pair, as in CS336 assignment 1. `train_bpe_from_counts` must agree with it.
+
+    >>> recount_bpe({"low": 5, "lower": 2, "newest": 6}, 3)
+    [(b'w', b'e'), (b'l', b'o'), (b'we', b's')]
+    """
+    if isinstance(num_merges, bool) or not isinstance(num_merges, int) or num_merges < 0:
+        raise ValueError(f"num_merges must be an int >= 0, got {num_merges!r}")
+    words: dict[tuple[bytes, ...], int] = {}
+    for word, count in word_counts.items():
+        raw = word.encode("utf-8") if isinstance(word, str) else bytes(word)
+        key = tuple(bytes([b]) for b in raw)
+        words[key] = words.get(key, 0) + count
+    merges: list[tuple[bytes, bytes]] = []
+    for _ in range(num_merges):
+        counts: dict[tuple[bytes, bytes], int] = {}
+        for word, c in words.items():
+            for pair in zip(word, word[1:]):
+                counts[pair] = counts.get(pair, 0) + c
+        counts = {p: c for p, c in counts.items() if c > 0}
+        if not counts:  # every pre-token is a single token: nothing left to merge
+            break
+        best = max(counts, key=lambda p: (counts[p], p))  # equal counts: the greater (bytes, bytes) wins
+        merges.append(best)
+        # merge() only compares items, so it works on bytes tokens too: the new token is a + b
+        words = {tuple(merge(word, best, best[0] + best[1])): c for word, c in words.items()}
+    return merges
