@@ -6,6 +6,7 @@
 - Real text from disk: `load_text` (a file or a folder) and `stdlib_source` (the Python standard
   library's own source, present offline on every machine).
 - TinyStories (`tinystories`): downloaded on request into a per-user cache, checked, never in the repo.
+- Training data (`prepare_corpus`): a corpus tokenized once with this project's BPE into a cache folder.
 
 ``python -m lecture_utils.data`` checks the embedded corpus; the story grammar that wrote it is a
 repository tool (``python -m tools.storygen`` regenerates the files byte for byte).
@@ -23,8 +24,9 @@ from .corpus import (
 )
 from .loaders import load_text, stdlib_source
 from .download import DEFAULT_URL, tinystories
+from .prepare import prepare_corpus
 
 __all__ = [
     "ENDOFTEXT", "LANGS", "embedded_corpus", "embedded_corpus_path", "split_documents", "join_documents",
-    "train_val_split", "load_text", "stdlib_source", "tinystories", "DEFAULT_URL",
+    "train_val_split", "load_text", "stdlib_source", "tinystories", "DEFAULT_URL", "prepare_corpus",
 ]

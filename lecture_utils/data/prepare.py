@@ -78,15 +78,8 @@ def corpus_cache_folder(identity: str, vocab_size: int, val_fraction: float,
 
 
 def encode_file_to_npy(tokenizer, path: Path, out: Path) -> None:
-    """Token ids of a UTF-8 file (streamed, no newline translation) written atomically to the .npy `out`."""
-    if hasattr(tokenizer, "encode_file"):  # the tokenizer's own parallel, streaming path
-        with atomic_path(out) as tmp:
-            tokenizer.encode_file(path, tmp)
-        return
-    dtype = np.uint16 if tokenizer.vocab_size <= 2**16 else np.uint32
-    with open(path, encoding="utf-8", newline="") as f:
-        ids = np.fromiter(tokenizer.encode_iterable(f), dtype=dtype)
-    _save_npy(out, ids)
+    """Token ids of a UTF-8 file (streamed on all cores, no newline translation) written atomically to the .npy `out`."""
+    tokenizer.encode_file(path, out)
 
 
 def _save_npy(out: Path, ids: np.ndarray) -> None:
@@ -105,25 +98,11 @@ def _encode_to_npy(tokenizer, source: str | Path, out: Path) -> None:
 
 def _train_tokenizer(source: str | Path, vocab_size: int):
     """A BPE tokenizer of `vocab_size` trained on the source (a file is streamed by `train_bpe`)."""
-    from .. import tokenizers
-    from ..tokenizers import BPETokenizer
+    from ..tokenizers import BPETokenizer, train_bpe, train_bpe_from_text
 
-    if isinstance(source, Path):
-        vocab, merges = tokenizers.train_bpe(source, vocab_size, special_tokens=[ENDOFTEXT])
-    else:
-        vocab, merges = _train_bpe_from_text()(source, vocab_size, special_tokens=[ENDOFTEXT])
+    train = train_bpe if isinstance(source, Path) else train_bpe_from_text
+    vocab, merges = train(source, vocab_size, special_tokens=[ENDOFTEXT])
     return BPETokenizer(vocab, merges, special_tokens=[ENDOFTEXT])
-
-
-def _train_bpe_from_text():
-    from .. import tokenizers
-
-    try:
-        return tokenizers.train_bpe_from_text
-    except AttributeError:  # not yet exported by the package namespace
-        from ..tokenizers.bpe_train import train_bpe_from_text
-
-        return train_bpe_from_text
 
 
 @contextlib.contextmanager
