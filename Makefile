@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+NB     ?= notebooks
 NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 .PHONY: install lab test unit nbval notebooks images bench clean
@@ -29,8 +30,8 @@ unit: install
 nbval: install
 	$(PY) -m pytest $(NBVAL) notebooks
 
-notebooks: install  ## re-execute every notebook in place, top to bottom, in its own folder
-	$(PY) -m lecture_utils.run_notebooks notebooks
+notebooks: install  ## re-execute every notebook in place, top to bottom, in its own folder (NB=path for one)
+	$(PY) -m lecture_utils.run_notebooks $(NB)
 
 images: install  ## regenerate everything in images/ from data
 	$(PY) -m lecture_utils.figures images
