@@ -435,3 +435,32 @@ def test_han_counts_wrong():
     wrong(ex07.check_han_counts({"one": 1, "many": 2}, WORDS), "答案应该是")
     wrong(ex07.check_han_counts({"一个汉字": 1.5, "多个汉字": 2}, WORDS), "整数")
     wrong(ex07.check_han_counts(..., WORDS), "还没有作答")
+
+
+# --- the slow reference itself ---------------------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from lecture_utils.tokenizers.bpe_train import train_bpe_from_counts  # noqa: E402
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.dictionaries(st.text(alphabet="ab你🌍", min_size=1, max_size=6), st.integers(1, 5), max_size=6),
+       st.integers(0, 12))
+def test_recount_bpe_agrees_with_the_incremental_trainer(word_counts, num_merges):
+    import warnings
+
+    expected = recount_bpe(word_counts, num_merges)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ex07._stopped_early())  # small tables run out of pairs
+        merges = train_bpe_from_counts(word_counts, 256 + num_merges)[1]
+    assert merges == expected
+
+
+def test_recount_bpe_on_the_lecture_style_example_and_bad_input():
+    assert recount_bpe({"low": 5, "lower": 2, "newest": 6}, 3) == [(b"w", b"e"), (b"l", b"o"), (b"we", b"s")]
+    assert recount_bpe({"aaa": 1}, 5) == [(b"a", b"a"), (b"aa", b"a")]  # stops when one token is left
+    assert recount_bpe({b"ab": 2, "ab": 1}, 1) == [(b"a", b"b")]  # str and bytes keys add up
+    with pytest.raises(ValueError, match="num_merges"):
+        recount_bpe({"ab": 1}, -1)

@@ -177,7 +177,8 @@ def merge_stepper(text: str, num_merges: int, *, tie_break: str = "first", top: 
         "step": widgets.IntSlider(value=1, min=1, max=num_merges, description="第几次合并",
                                   style={"description_width": "initial"}),
         "tie_break": widgets.ToggleButtons(options=[("先出现的胜（讲座）", "first"), ("字典序大的胜（作业 1）", "lexicographic")],
-                                           value=tie_break, description="并列时"),
+                                           value=tie_break, description="并列时",
+                                           style={"button_width": "auto"}),
     }
     return live(controls, render)
 
