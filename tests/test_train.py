@@ -1,4 +1,4 @@
-"""Tests for lecture_utils.train: the pieces against PyTorch, checkpoints, exact resume, DDP, the command."""
+"""Tests for lecture_utils.train: the building blocks against PyTorch, checkpoints, exact resume, the command, two nodes."""
 from __future__ import annotations
 
 import json

@@ -19,8 +19,9 @@ from lecture_utils.train.__main__ import run
 from lecture_utils.train.outputs import RunFolder
 
 REPO = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # see conftest.py
 QUICK = ["--no-progress", "--sample-tokens", "0", "--set", "train.max_steps=4", "train.batch_size=4",
-         "train.log_interval=2", "data.max_chars=30000"]
+         "train.log_interval=2", "train.eval_tokens=512", "data.max_chars=30000"]
 
 
 @pytest.fixture(scope="module")
@@ -122,9 +123,19 @@ def _command(out: Path, cache: str, resume: bool = False) -> list[str]:
     return [sys.executable, "-m", "lecture_utils.train", "--config", "tiny", "--no-progress", "--sample-tokens", "0",
             "--out", str(out), "--cache-dir", cache, *(["--resume"] if resume else []),
             "--set", "train.max_steps=60", "train.batch_size=4", "train.log_interval=1", "train.eval_interval=7",
-            "train.checkpoint_interval=2", "data.max_chars=30000"]
+            "train.checkpoint_interval=2", "train.eval_tokens=512", "data.max_chars=30000"]
 
 
+@pytest.mark.skipif(not (REPO / ".git").exists(), reason="needs the git checkout")
+def test_runs_go_to_the_ignored_runs_folder():
+    from lecture_utils.train.__main__ import build_config, default_out, parse_args
+
+    assert default_out(build_config(parse_args(["--config", "tiny"]))[0]) == Path("runs", "tiny")
+    ignored = subprocess.run(["git", "check-ignore", "-q", "runs/tiny/checkpoint.pt"], cwd=REPO)
+    assert ignored.returncode == 0, "runs/ must stay in .gitignore so that runs leave `git status` clean"
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX signals")
 def test_kill_9_at_a_random_moment_then_resume_is_bit_exact(tmp_path, cache):
     env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONWARNINGS="ignore")
     assert run(_command(tmp_path / "straight", cache)[3:]) == 0  # the same command, in this process

@@ -75,6 +75,11 @@ def build_config(args: argparse.Namespace) -> tuple[dict, list[str]]:
     return config, notes
 
 
+def default_out(config: dict) -> Path:
+    """runs/<config name>, relative to the working folder (runs/ is ignored by git in this repository)."""
+    return Path("runs") / config["name"]
+
+
 def check_out(out: Path, resume: bool) -> None:
     """Refuse, before any slow work, an --out that cannot be used as asked."""
     if out.exists() and not out.is_dir():
@@ -97,7 +102,7 @@ def main(argv: list[str] | None = None) -> TrainResult | None:
         return None
     config, notes = build_config(args)
     mcfg, tcfg, data = parse_config(config)
-    out = Path(args.out) if args.out else Path("runs") / config["name"]
+    out = Path(args.out) if args.out else default_out(config)
     check_out(out, args.resume)
     device = distributed.start(args.device, args.dist_timeout)
     try:
