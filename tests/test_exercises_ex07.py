@@ -464,3 +464,27 @@ def test_recount_bpe_on_the_lecture_style_example_and_bad_input():
     assert recount_bpe({b"ab": 2, "ab": 1}, 1) == [(b"a", b"b")]  # str and bytes keys add up
     with pytest.raises(ValueError, match="num_merges"):
         recount_bpe({"ab": 1}, -1)
+
+
+# --- a learner's edited copy (lecture_utils.edit_source) is checked like the original ---------------
+
+@pytest.mark.parametrize("name, check", [
+    ("merge", ex07.check_merge), ("count_pairs", ex07.check_count_pairs),
+    ("train_toy_bpe", ex07.check_train_toy_bpe), ("_merge_loop", ex07.check_merge_loop),
+])
+def test_an_edit_source_copy_runs_and_is_checked(name, check, capsys):
+    import lecture_utils
+    from lecture_utils.tokenizers import toy_bpe
+
+    obj = getattr(bpe_train if name == "_merge_loop" else toy_bpe, name)
+    cell = lecture_utils.edit_source(obj)  # outside IPython the cell's text is printed and returned
+    namespace: dict = {}
+    exec(compile(cell, f"<edited {name}>", "exec"), namespace)
+    assert namespace[name] is not obj
+    right(check(namespace[name]))
+    # the same copy with a deliberate slip is caught
+    if name == "merge":
+        broken = cell.replace("i += 2", "i += 1")
+        assert broken != cell
+        exec(compile(broken, "<broken merge>", "exec"), namespace)
+        wrong(check(namespace[name]), "不对")
