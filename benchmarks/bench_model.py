@@ -6,8 +6,10 @@ from the same weights (our interleaved RoPE pairs become Llama's half-split pair
 rows of W_Q and W_K). Then each runs full training steps (forward, cross-entropy, backward, gradient
 clipping, AdamW) on the same batches, interleaved repeat by repeat so that a noisy, shared machine
 hurts both equally. Reported: tokens/s (median over repeats, with min-max spread), the ratio ours/HF,
-and MFU = tokens/s x training FLOPs per token (lecture_utils.flops, standard accounting) / the float32
-(or bf16) matmul throughput measured on this machine in the same run.
+and MFU = tokens/s x training FLOPs per token (lecture_utils.flops, standard accounting) / the matmul
+peak of this machine measured in the same process: the best of many warm runs of large square float32
+(or bf16) matmuls, probed before the models and again between their repeats, so a busy moment cannot
+lower the peak (which would overstate MFU); the median probe is printed beside it.
 
     .venv/bin/pip install -r benchmarks/requirements.txt
     .venv/bin/python benchmarks/bench_model.py                       # CPU, three configs
@@ -29,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lecture_utils.flops import training_flops_per_token  # noqa: E402
 from lecture_utils.model import ModelConfig, TransformerLM, count_parameters, transformer_shape  # noqa: E402
-from lecture_utils.train import AdamW, clip_grad_norm, cross_entropy, resolve_device  # noqa: E402
+from lecture_utils.train import AdamW, cross_entropy, gradient_clipping, resolve_device  # noqa: E402
 
 CONFIGS = {
     "2M": ModelConfig(vocab_size=4096, context_length=128, d_model=128, num_layers=4, num_heads=4, d_ff=384),
@@ -75,21 +77,27 @@ def copy_weights_to_hf(ours: TransformerLM, hf) -> None:
         hf.lm_head.weight.copy_(ours.lm_head.weight)
 
 
-def matmul_peak(device: torch.device, dtype: torch.dtype, n: int, repeats: int = 5) -> float:
-    """Best-of-`repeats` FLOP/s of an n x n x n matmul (2 n^3 FLOPs)."""
-    a = torch.randn(n, n, device=device, dtype=dtype)
-    b = torch.randn(n, n, device=device, dtype=dtype)
-    for _ in range(2):
-        a @ b
-    best = float("inf")
-    for _ in range(repeats):
-        sync(device)
-        t0 = time.perf_counter()
-        for _ in range(4 if device.type == "cuda" else 1):
-            a @ b
-        sync(device)
-        best = min(best, (time.perf_counter() - t0) / (4 if device.type == "cuda" else 1))
-    return 2 * n**3 / best
+def peak_sizes(device: torch.device) -> tuple[int, ...]:
+    """Square matmul sizes for the peak: large enough to be compute-bound on this kind of device."""
+    return (4096, 8192) if device.type == "cuda" else (2048, 3072)
+
+
+def matmul_probe(device: torch.device, dtype: torch.dtype, sizes: tuple[int, ...], runs: int = 3) -> list[float]:
+    """FLOP/s of `runs` timed n x n x n matmuls per size (2 n^3 FLOPs each), after one untimed warm-up each."""
+    per_call = 8 if device.type == "cuda" else 1  # GPU matmuls are short: time several per measurement
+    out = []
+    for n in sizes:
+        a = torch.randn(n, n, device=device, dtype=dtype)
+        b = torch.randn(n, n, device=device, dtype=dtype)
+        a @ b  # warm-up: allocator, kernel selection, caches
+        for _ in range(runs):
+            sync(device)
+            t0 = time.perf_counter()
+            for _ in range(per_call):
+                a @ b
+            sync(device)
+            out.append(2 * n**3 * per_call / (time.perf_counter() - t0))
+    return out
 
 
 def sync(device: torch.device) -> None:
@@ -125,7 +133,9 @@ def hf_loss(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return F.cross_entropy(logits.float().flatten(0, 1), y.flatten())
 
 
-def bench_config(label: str, cfg: ModelConfig, args, device: torch.device, peak: float) -> list[dict]:
+def bench_config(label: str, cfg: ModelConfig, args, device: torch.device, probes: list[float]) -> list[dict]:
+    """Time both models on `cfg`, interleaved; append a matmul probe to `probes` after every repeat."""
+    dtype = torch.bfloat16 if args.precision == "bf16" else torch.float32
     torch.manual_seed(0)
     ours = TransformerLM.from_config(cfg, device=device)
     hf = hf_model(cfg, device)
@@ -145,7 +155,8 @@ def bench_config(label: str, cfg: ModelConfig, args, device: torch.device, peak:
         batches.append((ids[:, :-1], ids[:, 1:]))
     kw = dict(lr=1e-3, betas=(0.9, 0.95), eps=1e-8, weight_decay=0.1)
     runners = [
-        make_runner("ours", ours, AdamW(ours.parameters(), **kw), cross_entropy, clip_grad_norm, batches, device, args.precision),
+        make_runner("ours", ours, AdamW(ours.parameters(), **kw), cross_entropy, gradient_clipping, batches, device,
+                    args.precision),
         make_runner("transformers", hf, torch.optim.AdamW(hf.parameters(), **kw), hf_loss,
                     torch.nn.utils.clip_grad_norm_, batches, device, args.precision),
     ]
@@ -163,12 +174,11 @@ def bench_config(label: str, cfg: ModelConfig, args, device: torch.device, peak:
                 r.step(i)
             sync(device)
             speeds[r.name].append(tokens_per_step * args.steps / (time.perf_counter() - t0))
-    fpt = training_flops_per_token(transformer_shape(cfg))["total"]
+        probes += matmul_probe(device, dtype, peak_sizes(device)[-1:], runs=2)  # the peak, under the same load
     rows = []
     for name, values in speeds.items():
-        med = statistics.median(values)
-        rows.append(dict(config=label, model=name, params=count_parameters(ours), tokens_per_s=med,
-                         spread=(min(values), max(values)), mfu=med * fpt / peak, logit_diff=diff))
+        rows.append(dict(config=label, model=name, params=count_parameters(cfg), tokens_per_s=statistics.median(values),
+                         spread=(min(values), max(values)), logit_diff=diff))
     rows[0]["ratio"] = rows[0]["tokens_per_s"] / rows[1]["tokens_per_s"]
     return rows
 
@@ -191,20 +201,20 @@ def main(argv: list[str] | None = None) -> None:
     if args.precision == "bf16" and device.type == "cpu":
         raise SystemExit("--precision bf16 is meant for GPUs: most CPUs emulate bf16 matmuls and run them far slower")
     dtype = torch.bfloat16 if args.precision == "bf16" else torch.float32
-    peaks = [matmul_peak(device, dtype, 4096 if device.type == "cuda" else 2048) for _ in range(2)]
+    probes = matmul_probe(device, dtype, peak_sizes(device), runs=3)  # warm, before any model runs
     rows = []
     for label in args.configs:
-        rows += bench_config(label, CONFIGS[label], args, device, max(peaks))
-        peaks.append(matmul_peak(device, dtype, 4096 if device.type == "cuda" else 2048))
-    peak = max(peaks)
-    for row in rows:  # MFU against the best peak seen during the whole run
+        rows += bench_config(label, CONFIGS[label], args, device, probes)
+    peak = max(probes)
+    for row in rows:  # MFU against the best matmul seen during the whole run
         row["mfu"] = row["tokens_per_s"] * training_flops_per_token(transformer_shape(CONFIGS[row["config"]]))["total"] / peak
     import transformers
 
     print(f"device {device.type} ({torch.get_num_threads()} threads), {args.precision}, torch {torch.__version__}, "
           f"transformers {transformers.__version__}, batch {args.batch_size}, {args.steps} steps x {args.repeats} repeats")
-    print(f"measured {args.precision} matmul peak: {peak / 1e9:,.1f} GFLOP/s (best of {len(peaks)} probes; "
-          f"min {min(peaks) / 1e9:,.1f})\n")
+    print(f"measured {args.precision} matmul peak: {peak / 1e9:,.1f} GFLOP/s (best of {len(probes)} warm square "
+          f"matmuls of sizes {', '.join(map(str, peak_sizes(device)))}; median {statistics.median(probes) / 1e9:,.1f}, "
+          f"min {min(probes) / 1e9:,.1f})\n")
     print("| config | params | context | model | tokens/s (median) | min-max | ours / HF | MFU |")
     print("|---|---:|---:|---|---:|---:|---:|---:|")
     for row in rows:
