@@ -1,34 +1,33 @@
-"""Benchmark: our pure-Python BPE against the Rust peers, on the same text, in one run.
+"""Benchmark: our pure-Python BPE trainer against Hugging Face `tokenizers` and `rustbpe`, in one run.
 
-1. Training, vocab 10,000, special token <|endoftext|>, on 10 MB and 50 MB of Python standard-library
-   source: ours (`train_bpe`) against Hugging Face `tokenizers` (BpeTrainer, ByteLevel pre-tokenizer
-   with GPT-2's regex, the same special token, every byte in the initial alphabet, no minimum
-   frequency). Both read the same UTF-8 file. Each training run happens in a fresh subprocess; wall time
-   is measured around the training call inside it; peak memory is the largest total PSS (proportional
-   set size: shared pages split between the processes that share them) of that subprocess *and all its
-   descendants*, sampled every 10 ms from /proc. HF uses threads and we use worker processes, so a
-   per-process number (ru_maxrss) would flatter us; summing PSS counts every worker's memory once.
-   Both use all CPUs this machine gives them (HF: rayon threads; ours: `num_processes=None`).
-2. Encoding 10 MB with our `BPETokenizer.from_tiktoken(gpt2)` and tiktoken's gpt2, single thread, same
-   process: MB/s (UTF-8 MB = 1e6 bytes) on the cold path (our piece cache emptied first: the fair
-   number) and warm (cache filled by the previous run), and a check that the ids are identical.
+Training runs, each in a fresh subprocess, interleaved (ours, HF, rustbpe, ours, HF, ...), `--repeat`
+rounds; the table shows the median, the worst repeat and the ratio ours / peer per round:
 
-Every measurement is repeated `--repeat` times, interleaving ours and the peer; the table shows the
-median and, in brackets, the min-max spread. Ratios are ours / peer (time and memory: lower is better
-for us; throughput: higher is better).
+1. **Code, 150 MB -> vocab 10,000**: text from `textgen.py` (a Zipf-Heaps model fitted to the standard
+   library's source: new words keep appearing, nothing is a repeated file), special token <|endoftext|>.
+2. **Chinese-heavy mix, 4.3 MB -> 10,000**: this machine's Chinese gettext catalogs (real UI text) with
+   part of their English originals, ~58% CJK bytes (`textgen.chinese_mix`).
+3. **Scaling, generated prose + code -> 32,000** at `--scale-mb` sizes (ours only, once each): wall time
+   of counting and of merging, peak memory. From them: projections for TinyStories (2.2 GB -> 10K) and
+   OpenWebText (11.9 GB -> 32K): counting scales with bytes (the larger run's rate), merging and
+   memory with a power law through the two runs. Real TinyStories has far fewer distinct words than
+   this generated text, so its projection errs on the slow side.
 
-Caveats printed with the table: the 50 MB text is the standard library *with its tests*, repeated to
-reach 50 MB (3.11's has about 31.5 MB), so it holds no more distinct words than one copy; HF's trainer
-reads a file line by line, so runs of whitespace that span lines are split there; pre-tokens are not
-identical, vocabularies are similar, not equal (the overlap is printed).
+Peers: HF `tokenizers` (BpeTrainer with the ByteLevel pre-tokenizer = GPT-2's regex, every byte in
+the initial alphabet, min_frequency 0; it reads the file line by line) and `rustbpe` (nanochat's
+trainer, GPT-2's pattern given explicitly; fed the documents between special tokens, 64 at a time).
+Ours: `train_bpe(path, ...)` with all CPUs. Wall time is measured around the training call inside the
+subprocess; peak memory is the largest total PSS of the subprocess and all its children (sampled every
+10 ms), so worker processes and threads are counted alike. Encoding rows: `bench_encode.py`.
 
-Run:  .venv/bin/python benchmarks/bench_tokenizers.py [--sizes 10 50] [--repeat 3]
+Run:  .venv/bin/python benchmarks/bench_tokenizers.py [--code-mb 150] [--repeat 3] [--scale-mb 100 300]
 Needs the peers: .venv/bin/pip install -r benchmarks/requirements.txt
 """
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import statistics
 import subprocess
@@ -38,26 +37,39 @@ import threading
 import time
 from pathlib import Path
 
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(ROOT))
+
 SPECIAL = "<|endoftext|>"
 
-OURS_TRAIN = """
+OURS = """
 import json, sys, time
 from pathlib import Path
-from lecture_utils.tokenizers import train_bpe
+sys.path.insert(0, {root!r})
+from lecture_utils.tokenizers import bpe_count, bpe_train
 path, vocab_size, out = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 start = time.perf_counter()
-vocab, merges = train_bpe(path, vocab_size, [{special!r}])
-seconds = time.perf_counter() - start
+# = train_bpe(path, vocab_size, [SPECIAL]), with the two phases timed apart
+counts = bpe_count.count_file(path, [{special!r}], "gpt2", bpe_count._cpu_count(), False, as_bytes=True)
+words = [w for w in counts if len(w) >= 2]
+weights = [counts[w] for w in words]
+distinct = len(counts)
+del counts
+counted = time.perf_counter()
+vocab, merges = bpe_train._merge_loop(words, weights, vocab_size, ({special!r},), False)
+end = time.perf_counter()
 with open(out, "w", encoding="utf-8") as f:
-    json.dump({{"seconds": seconds, "tokens": [vocab[i].hex() for i in sorted(vocab)]}}, f)
-""".format(special=SPECIAL)
+    json.dump({{"seconds": end - start, "count_s": counted - start, "merge_s": end - counted, "distinct": distinct,
+               "tokens": [vocab[i].hex() for i in sorted(vocab)]}}, f)
+""".format(root=str(ROOT), special=SPECIAL)
 
-HF_TRAIN = """
+HF = """
 import json, sys, time
 from tokenizers import Tokenizer, models, pre_tokenizers, trainers
 path, vocab_size, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 tok = Tokenizer(models.BPE())
-# ByteLevel with use_regex=True splits with GPT-2's pattern, then maps bytes to printable characters.
 tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
 trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=[{special!r}], min_frequency=0,
                               initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
@@ -67,6 +79,38 @@ seconds = time.perf_counter() - start
 with open(out, "w", encoding="utf-8") as f:
     json.dump({{"seconds": seconds, "vocab": list(tok.get_vocab())}}, f)
 """.format(special=SPECIAL)
+
+RUST = """
+import json, sys, time
+import rustbpe
+sys.path.insert(0, {root!r})
+from lecture_utils.tokenizers.pretokenize import PATTERNS
+path, vocab_size, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+
+def documents():
+    # The documents between special tokens, read 1 MB at a time (never the whole file at once).
+    rest = ""
+    with open(path, encoding="utf-8", newline="") as f:
+        while True:
+            block = f.read(1 << 20)
+            if not block:
+                break
+            parts = (rest + block).split({special!r})
+            rest = parts.pop()
+            yield from (p for p in parts if p)
+    if rest:
+        yield rest
+
+tok = rustbpe.Tokenizer()
+start = time.perf_counter()
+tok.train_from_iterator(documents(), vocab_size - 1, buffer_size=64, pattern=PATTERNS["gpt2"])  # -1: no special
+seconds = time.perf_counter() - start
+ranks = tok.get_mergeable_ranks()
+with open(out, "w", encoding="utf-8") as f:
+    json.dump({{"seconds": seconds, "tokens": [bytes(t).hex() for t, _ in ranks]}}, f)
+""".format(root=str(ROOT), special=SPECIAL)
+
+PEERS = {"ours": OURS, "hf": HF, "rustbpe": RUST}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -132,126 +176,168 @@ def run_measured(code: str, args: list[str]) -> tuple[float, float, dict]:
     return result["seconds"], peak / 1024, result
 
 
+def _loadavg() -> str:
+    try:
+        return " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:
+        return "?"
+
+
 # ---------------------------------------------------------------------------------------------
 # The measurements
 # ---------------------------------------------------------------------------------------------
 
-def _hf_token_bytes(vocab: list[str]) -> set[bytes]:
+def _token_sets(results: dict) -> dict[str, set[bytes]]:
     from lecture_utils.tokenizers.bpe import gpt2_bytes_to_unicode
 
     byte_of = {ch: b for b, ch in gpt2_bytes_to_unicode().items()}
-    return {bytes(byte_of[c] for c in t) for t in vocab if t != SPECIAL}
+    sets = {}
+    for name, r in results.items():
+        if name == "hf":
+            sets[name] = {bytes(byte_of[c] for c in t) for t in r["vocab"] if t != SPECIAL}
+        else:
+            sets[name] = {bytes.fromhex(t) for t in r["tokens"]} - {SPECIAL.encode()}
+    return sets
 
 
-def bench_training(text_path: Path, vocab_size: int, repeat: int) -> dict:
-    ours_t, ours_m, hf_t, hf_m = [], [], [], []
-    overlap = None
-    for _ in range(repeat):
-        seconds, mem, ours = run_measured(OURS_TRAIN, [str(text_path), str(vocab_size)])
-        ours_t.append(seconds)
-        ours_m.append(mem)
-        seconds, mem, hf = run_measured(HF_TRAIN, [str(text_path), str(vocab_size)])
-        hf_t.append(seconds)
-        hf_m.append(mem)
-        ours_tokens = {bytes.fromhex(t) for t in ours["tokens"]} - {SPECIAL.encode()}
-        overlap = len(ours_tokens & _hf_token_bytes(hf["vocab"])) / len(ours_tokens)
-    return {"ours_s": ours_t, "hf_s": hf_t, "ours_mb": ours_m, "hf_mb": hf_m, "overlap": overlap}
+def bench_training(path: Path, vocab_size: int, repeat: int, peers: list[str]) -> dict:
+    """Interleaved rounds of every peer on one file: {peer: {"s": [...], "mb": [...]}, "overlap": {...}}."""
+    out = {p: {"s": [], "mb": []} for p in peers}
+    last = {}
+    for r in range(repeat):
+        for p in peers:
+            print(f"  round {r + 1}/{repeat}: {p} (load {_loadavg()})", file=sys.stderr, flush=True)
+            seconds, mem, result = run_measured(PEERS[p], [str(path), str(vocab_size)])
+            out[p]["s"].append(seconds)
+            out[p]["mb"].append(mem)
+            if p == "ours":
+                out[p].setdefault("count_s", []).append(result["count_s"])
+                out[p].setdefault("merge_s", []).append(result["merge_s"])
+                out[p]["distinct"] = result["distinct"]
+            last[p] = result
+    sets = _token_sets(last)
+    out["overlap"] = {p: len(sets["ours"] & sets[p]) / len(sets["ours"]) for p in peers if p != "ours"}
+    return out
 
 
-def bench_encoding(text: str, repeat: int) -> dict:
-    from lecture_utils.encodings import get_encoding
-    from lecture_utils.tokenizers import BPETokenizer
-
-    enc = get_encoding("gpt2")
-    tok = BPETokenizer.from_tiktoken(enc)
-    megabytes = len(text.encode("utf-8")) / 1e6
-    cold, warm, peer = [], [], []
-    identical = True
-    for _ in range(repeat):
-        tok._cache.clear()  # cold: every distinct pre-token is BPE'd once, as for a new text
-        start = time.perf_counter()
-        ours = tok.encode(text)
-        cold.append(megabytes / (time.perf_counter() - start))
-        start = time.perf_counter()
-        tok.encode(text)
-        warm.append(megabytes / (time.perf_counter() - start))
-        start = time.perf_counter()
-        theirs = enc.encode(text, allowed_special="all")  # tiktoken's single-threaded encode
-        peer.append(megabytes / (time.perf_counter() - start))
-        identical = identical and ours == theirs
-        del ours, theirs
-    return {"cold": cold, "warm": warm, "tiktoken": peer, "identical": identical, "tokens": len(tok.encode(text))}
-
-
-# ---------------------------------------------------------------------------------------------
-# Report
-# ---------------------------------------------------------------------------------------------
-
-def _fmt(values: list[float], unit: str, digits: int = 1) -> str:
+def _fmt(values: list[float], unit: str, digits: int = 1, worse=max) -> str:
     med = statistics.median(values)
     if len(values) == 1:
         return f"{med:.{digits}f} {unit}"
-    return f"{med:.{digits}f} {unit} ({min(values):.{digits}f}-{max(values):.{digits}f})"
+    return f"{med:.{digits}f} {unit} (worst {worse(values):.{digits}f})"
 
 
-def _ratio(ours: list[float], peer: list[float]) -> str:
+def _ratio(ours: list[float], peer: list[float]) -> tuple[float, str]:
     ratios = [a / b for a, b in zip(ours, peer)]
     med = statistics.median(ratios)
-    return f"{med:.2f}" if len(ratios) == 1 else f"{med:.2f} ({min(ratios):.2f}-{max(ratios):.2f})"
+    return med, (f"{med:.2f}" if len(ratios) == 1 else f"{med:.2f} (worst {max(ratios):.2f})")
+
+
+def _power_fit(x1: float, y1: float, x2: float, y2: float):
+    """y = a * x^b through two points."""
+    b = math.log(y2 / y1) / math.log(x2 / x1)
+    return lambda x: y1 * (x / x1) ** b, b
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10, 50], help="training text sizes in MB")
-    parser.add_argument("--encode-mb", type=int, default=10, help="encoding text size in MB")
+    parser.add_argument("--code-mb", type=float, default=150)
+    parser.add_argument("--zh-mb", type=float, default=4.3)
+    parser.add_argument("--scale-mb", type=float, nargs="*", default=[100, 300],
+                        help="generated prose+code sizes for the 32K scaling runs (two sizes to project; none to skip)")
     parser.add_argument("--vocab-size", type=int, default=10_000)
+    parser.add_argument("--scale-vocab", type=int, default=32_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--workdir", default=str(Path(tempfile.gettempdir()) / "lecture_bench"),
+                        help="where the generated corpora are kept between runs")
     args = parser.parse_args(argv)
 
     try:
+        import rustbpe  # noqa: F401
         import tokenizers  # noqa: F401
-    except ImportError:
-        print("Hugging Face `tokenizers` is missing: .venv/bin/pip install -r benchmarks/requirements.txt")
+    except ImportError as err:
+        print(f"a peer is missing ({err.name}): .venv/bin/pip install -r benchmarks/requirements.txt")
         return 1
-    from lecture_utils.data import stdlib_source
+    import textgen
 
+    work = Path(args.workdir)
+    work.mkdir(parents=True, exist_ok=True)
+
+    def corpus(name: str, make) -> Path:
+        path = work / name
+        if not path.exists():
+            print(f"generating {name} ...", file=sys.stderr, flush=True)
+            tmp = path.with_suffix(".part")
+            make(tmp)
+            os.replace(tmp, path)
+        return path
+
+    code = corpus(f"code_{args.code_mb:g}mb.txt", lambda p: textgen.generate(p, args.code_mb, "code", seed=1))
+    zh_text, zh_share = textgen.chinese_mix(int(args.zh_mb * 1e6))
+    zh = corpus(f"zh_{args.zh_mb:g}mb.txt", lambda p: p.write_bytes(zh_text.encode("utf-8")))
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    rows = []
-    notes = []
-    with tempfile.TemporaryDirectory() as tmp:
-        for mb in args.sizes:
-            text = stdlib_source(mb * 1_000_000, include_tests=mb > 13, repeat=True)
-            path = Path(tmp) / f"stdlib_{mb}mb.txt"
-            path.write_text(text, encoding="utf-8", newline="")
-            del text
-            print(f"training on {mb} MB ...", file=sys.stderr, flush=True)
-            r = bench_training(path, args.vocab_size, args.repeat)
-            rows.append((f"train {mb} MB, vocab {args.vocab_size:,}: wall time", _fmt(r["ours_s"], "s"),
-                         _fmt(r["hf_s"], "s"), _ratio(r["ours_s"], r["hf_s"]), "≤ 1.0"))
-            rows.append((f"train {mb} MB: peak memory (PSS, all processes)", _fmt(r["ours_mb"], "MB", 0),
-                         _fmt(r["hf_mb"], "MB", 0), _ratio(r["ours_mb"], r["hf_mb"]), "≤ 2.0"))
-            notes.append(f"{mb} MB: {100 * r['overlap']:.1f}% of our learned vocabulary is also in HF's")
-        text = stdlib_source(args.encode_mb * 1_000_000)
-        print(f"encoding {args.encode_mb} MB ...", file=sys.stderr, flush=True)
-        e = bench_encoding(text, args.repeat)
-    rows.append((f"encode {args.encode_mb} MB with gpt2, cold cache: throughput", _fmt(e["cold"], "MB/s", 2),
-                 _fmt(e["tiktoken"], "MB/s", 2), _ratio(e["cold"], e["tiktoken"]), "≥ 0.5"))
-    rows.append((f"encode {args.encode_mb} MB with gpt2, warm cache: throughput", _fmt(e["warm"], "MB/s", 2),
-                 _fmt(e["tiktoken"], "MB/s", 2), _ratio(e["warm"], e["tiktoken"]), "–"))
+    started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    load_start = _loadavg()
 
-    print(f"\nBPE benchmark: {cpus} CPU(s), Python {sys.version.split()[0]}, {args.repeat} run(s) each,"
-          " median (min-max)\n")
-    print("| measurement | ours (pure Python) | peer (HF tokenizers / tiktoken) | ratio ours/peer | target |")
-    print("|---|---|---|---|---|")
+    peers = ["ours", "hf", "rustbpe"]
+    rows, notes = [], []
+    for label, path in ((f"train {args.code_mb:g} MB code -> {args.vocab_size:,}", code),
+                        (f"train Chinese-heavy {args.zh_mb:g} MB ({100 * zh_share:.0f}% CJK bytes) -> "
+                         f"{args.vocab_size:,}", zh)):
+        print(f"{label} ...", file=sys.stderr, flush=True)
+        r = bench_training(path, args.vocab_size, args.repeat, peers)
+        o = r["ours"]
+        for p, name in (("hf", "HF"), ("rustbpe", "rustbpe")):
+            _, text = _ratio(o["s"], r[p]["s"])
+            rows.append((f"{label}: wall vs {name}", _fmt(o["s"], "s"), _fmt(r[p]["s"], "s"), text))
+        for p, name in (("hf", "HF"), ("rustbpe", "rustbpe")):
+            _, text = _ratio(o["mb"], r[p]["mb"])
+            rows.append((f"{label}: peak memory vs {name}", _fmt(o["mb"], "MB", 0), _fmt(r[p]["mb"], "MB", 0), text))
+        notes.append(f"{label}: ours = counting {statistics.median(o['count_s']):.1f} s + merging"
+                     f" {statistics.median(o['merge_s']):.1f} s, {o['distinct']:,} distinct pre-tokens; learned"
+                     f" vocabulary shared with HF {100 * r['overlap']['hf']:.1f}%, with rustbpe"
+                     f" {100 * r['overlap']['rustbpe']:.1f}%")
+
+    scale = []
+    for mb in args.scale_mb:
+        path = corpus(f"mixed_{mb:g}mb.txt", lambda p, mb=mb: textgen.generate(p, mb, "mixed", seed=2))
+        print(f"scaling: {mb:g} MB -> {args.scale_vocab:,} (load {_loadavg()})", file=sys.stderr, flush=True)
+        seconds, mem, result = run_measured(OURS, [str(path), str(args.scale_vocab)])
+        scale.append((path.stat().st_size / 1e6, seconds, mem, result))
+        rows.append((f"train {mb:g} MB generated prose+code -> {args.scale_vocab:,} (once)",
+                     f"{seconds:.1f} s, {mem:.0f} MB", "–", "–"))
+        notes.append(f"{mb:g} MB -> {args.scale_vocab:,}: counting {result['count_s']:.1f} s"
+                     f" ({path.stat().st_size / 1e6 / result['count_s']:.1f} MB/s on {cpus} CPUs), merging"
+                     f" {result['merge_s']:.1f} s, {result['distinct']:,} distinct pre-tokens, peak {mem:.0f} MB")
+    projections = []
+    if len(scale) >= 2:
+        (m1, _, mem1, r1), (m2, _, mem2, r2) = scale[0], scale[-1]
+        rate = m2 / r2["count_s"]
+        merge_at, merge_exp = _power_fit(m1, r1["merge_s"], m2, r2["merge_s"])
+        mem_at, mem_exp = _power_fit(m1, mem1, m2, mem2)
+        for name, mb, vocab in (("TinyStories train", 2200, 10_000), ("OpenWebText train", 11900, 32_000)):
+            seconds = mb / rate + merge_at(mb)
+            projections.append((name, mb, vocab, seconds, mem_at(mb)))
+            rows.append((f"projected: {name} {mb / 1000:g} GB -> {vocab // 1000}K", f"{seconds / 60:.1f} min,"
+                         f" {mem_at(mb) / 1000:.1f} GB", "–", "–"))
+        notes.append(f"projection: counting at {rate:.1f} MB/s (the {m2:g} MB run), merging ~ size^{merge_exp:.2f},"
+                     f" memory ~ size^{mem_exp:.2f} (power laws through the two runs; merging at 32K for both)")
+
+    print(f"\nBPE training benchmark, {started}: {cpus} CPU(s), Python {sys.version.split()[0]}, {args.repeat}"
+          f" interleaved round(s), median (worst); load average at start {load_start}, at end {_loadavg()}\n")
+    print("| measurement | ours (pure Python) | peer | ratio ours/peer |")
+    print("|---|---|---|---|")
     for row in rows:
         print("| " + " | ".join(row) + " |")
     print()
-    print(f"- encoding: ids identical to tiktoken's on all {e['tokens']:,} tokens: {e['identical']}")
     for note in notes:
-        print(f"- training vocabularies: {note}")
-    print("- 50 MB text = stdlib source with its tests, repeated to reach the size (same distinct words as one"
-          " copy); HF reads files line by line, so its pre-tokens differ slightly at line ends")
-    return 0 if e["identical"] else 2
+        print(f"- {note}")
+    print(f"- Chinese-heavy text: {'gettext catalogs' if zh_share > 0.5 else 'generated stories'}; code and"
+          " prose+code: benchmarks/textgen.py (run `python benchmarks/textgen.py --check` for its Heaps fit)")
+    json_out = work / "bench_tokenizers.json"
+    with open(json_out, "w", encoding="utf-8") as f:
+        json.dump({"rows": rows, "notes": notes, "projections": projections, "started": started}, f, indent=1)
+    return 0
 
 
 if __name__ == "__main__":

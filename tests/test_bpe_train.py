@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import lecture_utils.tokenizers.bpe_count as bpe_count
+import lecture_utils.tokenizers.encode_file as encode_file
 from lecture_utils.data import embedded_corpus
 from lecture_utils.tokenizers.bpe_train import (TrainingStoppedEarly, count_pretokens, count_pretokens_in_text,
                                                 train_bpe, train_bpe_from_counts, train_bpe_from_text)
@@ -173,7 +174,7 @@ def small_parallel(monkeypatch):
     monkeypatch.setattr(bpe_count, "PARALLEL_MIN_BYTES", 1000)
     monkeypatch.setattr(bpe_count, "BLOCK_BYTES", 1 << 10)
     monkeypatch.setattr(bpe_count, "TASK_BYTES", 1 << 12)
-    monkeypatch.setattr(bpe_count, "_WINDOW", 64)
+    monkeypatch.setattr(encode_file, "WINDOW_BYTES", 64)
 
 
 def _sample_text(seed: int, n: int) -> str:

@@ -9,6 +9,7 @@ from collections import Counter
 import pytest
 
 import lecture_utils.tokenizers.bpe_count as bpe_count
+import lecture_utils.tokenizers.encode_file as encode_file
 from lecture_utils.tokenizers.bpe_train import count_pretokens, train_bpe, train_bpe_from_text
 from lecture_utils.tokenizers.pretokenize import exact_pattern
 from test_bpe_train import naive_bpe_from_words
@@ -37,7 +38,7 @@ def tiny_blocks(monkeypatch):
     monkeypatch.setattr(bpe_count, "PARALLEL_MIN_BYTES", 1000)
     monkeypatch.setattr(bpe_count, "BLOCK_BYTES", 300)
     monkeypatch.setattr(bpe_count, "TASK_BYTES", 2000)
-    monkeypatch.setattr(bpe_count, "_WINDOW", 16)
+    monkeypatch.setattr(encode_file, "WINDOW_BYTES", 16)
 
 
 @pytest.mark.parametrize("pattern", ["gpt2", "cl100k_base", "o200k_base", r"\w+|\s+|[^\w\s]+"])

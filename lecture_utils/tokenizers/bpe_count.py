@@ -9,7 +9,8 @@ same text): raw bytes, decoded as UTF-8, no newline translation (a CRLF stays "\
 1. **Chunks.** The file is cut into byte ranges, one per task, like CS336's `find_chunk_boundaries`:
    each boundary is moved forward to the next *safe* point, the start of a special token or a safe
    cut of the pre-tokenization pattern (`pretokenize.find_cut_forward`, never inside a special token),
-   so cutting never changes a single pre-token.
+   so cutting never changes a single pre-token. These are exactly `encode_file`'s cut points (the
+   same code), so training and encoding cut a file alike.
 2. **Counting.** Worker processes read their range in blocks of about `BLOCK_BYTES` (again cut at safe
    points), cut out the special tokens (`pretokenize.split_specials`), pre-tokenize and count. Each
    worker sends back one Counter of *distinct* pre-tokens; the parent adds them up. Memory therefore
@@ -29,7 +30,8 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from .pretokenize import find_cut_forward, inside_special, pattern_name, pretokenize, split_specials
+from . import encode_file
+from .pretokenize import pretokenize, split_specials
 
 __all__ = ["count_pretokens", "count_pretokens_in_text", "chunk_boundaries", "read_text_range", "BLOCK_BYTES",
            "TASK_BYTES", "PARALLEL_MIN_BYTES"]
@@ -37,85 +39,20 @@ __all__ = ["count_pretokens", "count_pretokens_in_text", "chunk_boundaries", "re
 BLOCK_BYTES = 1 << 20  # a worker pre-tokenizes ~1 MB at a time: bounds its temporary lists
 TASK_BYTES = 64 << 20  # one task for a worker: at most ~64 MB (fewer, larger Counters to add up)
 PARALLEL_MIN_BYTES = 4 << 20  # below ~4 MB, starting worker processes costs more than it saves
-_WINDOW = 1 << 16  # bytes read at a time while looking for a safe boundary
 
 
 # ---------------------------------------------------------------------------------------------
 # Safe boundaries in a file
 # ---------------------------------------------------------------------------------------------
 
-def _char_start(data: bytes, i: int) -> int:
-    """The first index >= i that starts a UTF-8 character (skips continuation bytes 0x80-0xBF)."""
-    while i < len(data) and 0x80 <= data[i] < 0xC0:
-        i += 1
-    return i
-
-
-def _next_boundary(f, offset: int, end: int, specials: Sequence[str], pattern: str) -> int:
-    """The first safe boundary b with offset <= b < end in the open binary file f, or `end` if none.
-
-    Safe: the start of a special token (not inside a longer one), or a safe cut of `pattern`.
-    """
-    encoded = [s.encode("utf-8") for s in specials]
-    margin = max((len(s) for s in encoded), default=0) + 4  # see a special (or a character) spanning the edge
-    can_cut = pattern_name(pattern) is not None
-    window = _WINDOW
-    while True:
-        start = max(0, offset - margin)
-        f.seek(start)
-        data = f.read(min(offset - start + window + margin, end - start))
-        at_end = start + len(data) >= end
-        limit = len(data) if at_end else len(data) - margin  # room to see a whole special after a candidate
-        rel = offset - start
-        best = -1
-        for s in encoded:
-            i = data.find(s, rel)
-            while 0 <= i < limit and inside_special(data, i, encoded):
-                i = data.find(s, i + 1)
-            if 0 <= i < limit and (best < 0 or i < best):
-                best = i
-        if can_cut:
-            at = _char_start(data, rel)  # the first whole character at or after offset
-            lo = max(0, at - 1)
-            while lo > 0 and 0x80 <= data[lo] < 0xC0:  # one whole character of context before it
-                lo -= 1
-            stop = limit
-            while lo < stop < len(data) and 0x80 <= data[stop] < 0xC0:  # end on a whole character
-                stop -= 1
-            text = data[lo:stop].decode("utf-8", "surrogateescape")  # 1 char per undecodable byte
-            first = len(data[lo:at].decode("utf-8", "surrogateescape"))
-            c = find_cut_forward(text, max(first, 1), pattern)
-            while c > 0:
-                cut = lo + len(text[:c].encode("utf-8", "surrogateescape"))
-                if best >= 0 and cut >= best:
-                    break
-                if not inside_special(data, cut, encoded):
-                    best = cut
-                    break
-                c = find_cut_forward(text, c + 1, pattern)
-        if best >= 0:
-            return start + best
-        if at_end:
-            return end
-        window *= 2
-
-
 def chunk_boundaries(path: str | os.PathLike, n: int, special_tokens: Sequence[str] = (),
                      pattern: str = "gpt2") -> list[int]:
-    """Byte offsets [0, b1, ..., size] cutting a file into about n chunks at safe boundaries."""
-    path = Path(path)
-    size = path.stat().st_size
-    bounds = [0]
-    with open(path, "rb") as f:
-        for k in range(1, n):
-            offset = max(size * k // n, bounds[-1] + 1)
-            if offset >= size:
-                break
-            cut = _next_boundary(f, offset, size, special_tokens, pattern)
-            if cut >= size:
-                break
-            bounds.append(cut)
-    return bounds + [size] if size > 0 else [0, 0]
+    """Byte offsets [0, b1, ..., size] cutting a file into about n chunks at safe boundaries.
+
+    The same cut points as `BPETokenizer.encode_file` (one implementation: `encode_file.chunk_boundaries`).
+    """
+    size = os.path.getsize(path)
+    return encode_file.chunk_boundaries(path, list(special_tokens), pattern, chunk_bytes=max(1, -(-size // n)))
 
 
 def read_text_range(path: Path, start: int, end: int) -> str:
@@ -148,7 +85,9 @@ def _count_range(task: tuple) -> tuple[Counter, int]:
     with open(path, "rb") as f:
         pos = start
         while pos < end:
-            cut = end if end - pos <= 2 * BLOCK_BYTES else _next_boundary(f, pos + BLOCK_BYTES, end, specials, pattern)
+            cut = end
+            if end - pos > 2 * BLOCK_BYTES:  # the first safe point after ~BLOCK_BYTES (end itself is safe)
+                cut = min(end, encode_file._next_boundary(f, end, pos + BLOCK_BYTES, list(specials), pattern))
             _count_text(read_text_range(path, pos, cut), specials, pattern, counts)
             pos = cut
     if as_bytes:  # keys as latin-1 str of the UTF-8 bytes: what the merge loop works on
