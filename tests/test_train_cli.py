@@ -80,6 +80,18 @@ def test_bad_set_keys_and_values(tmp_path, capsys, assignment, expected):
     assert expected in err
 
 
+@pytest.mark.parametrize("argv, expected", [
+    (["--max-steps", "abc"], "argument --max-steps: invalid int value: 'abc' (see python -m lecture_utils.train --help)"),
+    (["--no-such-flag"], "unrecognized arguments: --no-such-flag"),
+    (["--sample-tokens", "-1"], "--sample-tokens must be >= 0"),
+    (["--dist-timeout", "0"], "--dist-timeout must be a finite number of seconds > 0"),
+    (["--max-steps", "0"], "train.max_steps must be an integer >= 1, got 0"),
+    (["--config", "nope"], "unknown config 'nope': not a JSON file and not a preset (presets: cpu-1min"),
+])
+def test_bad_command_lines(capsys, argv, expected):
+    assert expected in one_error_line(capsys, argv)
+
+
 def test_out_resume_and_lock_mistakes(tmp_path, capsys, cache):
     afile = tmp_path / "afile"
     afile.write_text("x", encoding="utf-8")

@@ -28,9 +28,16 @@ from .outputs import CHECKPOINT_NAME, RunFolder, RunFolderBusy
 PREPARE_TIMEOUT_S = 6 * 3600.0  # tokenizing the full TinyStories with the pure-Python BPE takes hours
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its usage errors raised as one-line ConfigErrors."""
+
+    def error(self, message: str):
+        raise ConfigError(f"{message} (see python -m lecture_utils.train --help)")
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    """The command line (argparse prints its own one-line usage errors)."""
-    parser = argparse.ArgumentParser(
+    """The command line, checked."""
+    parser = _Parser(
         prog="python -m lecture_utils.train",
         description="Tokenize a corpus with this project's BPE, train a TransformerLM, write checkpoints and a loss "
         "log. Launch with torchrun --nproc_per_node=N (and --nnodes) for data-parallel training.",
@@ -55,10 +62,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="seconds the processes of a torchrun wait for the corpus to be tokenized")
     parser.add_argument("--list", action="store_true", help="list the presets and exit")
     args = parser.parse_args(argv)
-    for name in ("sample_tokens", "dist_timeout", "prepare_timeout"):
+    if args.sample_tokens < 0:
+        raise ConfigError(f"--sample-tokens must be >= 0 (0: no sample), got {args.sample_tokens}")
+    for name in ("dist_timeout", "prepare_timeout"):
         value = getattr(args, name)
-        if not value >= 0 or value == float("inf"):
-            raise ConfigError(f"--{name.replace('_', '-')} must be a finite number >= 0, got {value}")
+        if not 0 < value < float("inf"):
+            raise ConfigError(f"--{name.replace('_', '-')} must be a finite number of seconds > 0, got {value}")
     return args
 
 

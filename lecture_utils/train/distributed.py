@@ -19,7 +19,7 @@ import torch.distributed as dist
 __all__ = ["resolve_device", "rank_and_world", "local_rank", "start", "stop", "all_mean", "run_while_in_touch",
            "DistributedError"]
 
-DEFAULT_TIMEOUT_S = 60.0
+DEFAULT_TIMEOUT_S = 50.0  # a dead or stuck process ends the others within a minute
 
 
 class DistributedError(RuntimeError):
