@@ -228,6 +228,29 @@ def test_checkpoint_round_trip(tmp_path):
         T.load_checkpoint(tmp_path / "missing.pt", fresh)
 
 
+def test_building_blocks_take_cs336_adapter_arguments(tmp_path):
+    """The keyword names of CS336's adapters (run_get_batch, run_cross_entropy, ...) work as they are."""
+    x, y = T.get_batch(dataset=np.arange(50), batch_size=3, context_length=4, device="cpu")
+    assert x.shape == y.shape == (3, 4)
+    logits = torch.randn(5, 7)
+    torch.testing.assert_close(T.cross_entropy(inputs=logits, targets=torch.arange(5)),
+                               F.cross_entropy(logits, torch.arange(5)))
+    assert T.get_lr_cosine_schedule(it=0, max_learning_rate=1.0, min_learning_rate=0.1, warmup_iters=2,
+                                    cosine_cycle_iters=10) == 0.0
+    param = torch.nn.Parameter(torch.ones(4))
+    param.grad = torch.full((4,), 3.0)
+    T.gradient_clipping(parameters=[param], max_l2_norm=1.0)
+    assert float(param.grad.norm()) == pytest.approx(1.0, abs=1e-5)
+    model = TransformerLM.from_config(MODEL)
+    opt = T.AdamW(model.parameters())
+    T.save_checkpoint(model=model, optimizer=opt, iteration=3, out=str(tmp_path / "c.pt"))  # a str is a path
+    assert T.load_checkpoint(src=tmp_path / "c.pt", model=model, optimizer=opt) == 3
+    with open(tmp_path / "f.pt", "wb") as f:  # a binary file object, as CS336's tests may pass
+        T.save_checkpoint(model, opt, 4, f)
+    with open(tmp_path / "f.pt", "rb") as f:
+        assert T.load_checkpoint(f, model, opt) == 4
+
+
 class Interrupt(Exception):
     pass
 

@@ -17,6 +17,7 @@ import math
 import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import torch
@@ -224,10 +225,11 @@ def _non_finite_weights(state_dict: dict) -> list[str]:
     return [k for k, v in state_dict.items() if v.is_floating_point() and not bool(torch.isfinite(v).all())]
 
 
-def save_checkpoint(model: nn.Module, optimizer: torch.optim.Optimizer, iteration: int, out: str | os.PathLike,
-                    **extra) -> None:
-    """Write model, optimizer, iteration (and `extra`: config, RNG states, ...) atomically, with a checksum.
+def save_checkpoint(model: nn.Module, optimizer: torch.optim.Optimizer, iteration: int,
+                    out: str | os.PathLike | BinaryIO, **extra) -> None:
+    """Write model, optimizer, iteration (and `extra`: config, RNG states, ...) with a checksum; a path atomically.
 
+    `out` is a path (a `str` is a path) or a binary file object, as in CS336's run_save_checkpoint.
     Refuses (NonFiniteError) weights holding nan or inf, so a diverged run never replaces a good file.
     """
     state = {"model": unwrap(model).state_dict(), "optimizer": optimizer.state_dict(), "iteration": iteration, **extra}
@@ -236,15 +238,19 @@ def save_checkpoint(model: nn.Module, optimizer: torch.optim.Optimizer, iteratio
         raise NonFiniteError(f"not writing checkpoint {out} at iteration {iteration}: weights {bad[:3]} hold nan or inf "
                              "(training diverged); the previous checkpoint is kept")
     state["checksum"] = checksum(state)
+    if not isinstance(out, (str, os.PathLike)):  # a file object: the caller owns it
+        torch.save(state, out)
+        return
     with atomic_path(out) as tmp:  # readers see the old file or the new one, never half a file
         torch.save(state, tmp)
 
 
-def read_checkpoint(src: str | os.PathLike, map_location: str | torch.device = "cpu") -> dict:
+def read_checkpoint(src: str | os.PathLike | BinaryIO, map_location: str | torch.device = "cpu") -> dict:
     """The checkpoint dict, loaded with weights_only=True (tensors and plain containers only) and checksum-verified."""
-    src = Path(src)
-    if not src.is_file():
-        raise FileNotFoundError(f"no checkpoint at {src}")
+    if isinstance(src, (str, os.PathLike)):
+        src = Path(src)
+        if not src.is_file():
+            raise FileNotFoundError(f"no checkpoint at {src}")
     try:
         state = torch.load(src, map_location=map_location, weights_only=True)
     except Exception as err:  # a truncated or foreign file: say which and what to do
@@ -258,7 +264,7 @@ def read_checkpoint(src: str | os.PathLike, map_location: str | torch.device = "
     return state
 
 
-def load_checkpoint(src: str | os.PathLike, model: nn.Module, optimizer: torch.optim.Optimizer | None = None) -> int:
+def load_checkpoint(src: str | os.PathLike | BinaryIO, model: nn.Module, optimizer: torch.optim.Optimizer | None = None) -> int:
     """Restore model (and optimizer) state from `src`; returns the saved iteration."""
     device = next(unwrap(model).parameters()).device
     state = read_checkpoint(src, map_location=device)
