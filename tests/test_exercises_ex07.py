@@ -1,15 +1,17 @@
 """Notebook 07's checks: right answers (several spellings) pass, wrong ones get a Chinese hint, not the answer."""
 from __future__ import annotations
 
-import inspect
 import itertools
 from collections import Counter, defaultdict
 
 import pytest
 import regex
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lecture_utils.exercises import ex07
 from lecture_utils.tokenizers import bpe_train, merge, train_toy_bpe
+from lecture_utils.tokenizers.bpe_train import train_bpe_from_counts
 from lecture_utils.tokenizers.toy_bpe import ToyBPETokenizer, count_pairs, recount_bpe
 
 
@@ -438,12 +440,6 @@ def test_han_counts_wrong():
 
 
 # --- the slow reference itself ---------------------------------------------------------------------
-
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-from lecture_utils.tokenizers.bpe_train import train_bpe_from_counts  # noqa: E402
-
 
 @settings(max_examples=40, deadline=None)
 @given(st.dictionaries(st.text(alphabet="ab你🌍", min_size=1, max_size=6), st.integers(1, 5), max_size=6),
