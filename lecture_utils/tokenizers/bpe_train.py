@@ -39,6 +39,7 @@ from __future__ import annotations
 import heapq
 import os
 import warnings
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -230,16 +231,19 @@ def _initial_index(words: list[str], counts: list[int]):
         return {}, {}, np.zeros(0, dtype=np.int32)
     keep = np.ones(flat.size - 1, dtype=bool)
     keep[np.cumsum(lengths)[:-1] - 1] = False  # no pair across the end of a word
-    codes = (flat[:-1].astype(np.int64) << 8 | flat[1:])[keep]  # pair (a, b) -> 256 a + b
+    keys = (flat[:-1].astype(np.int64) << 8 | flat[1:])[keep]  # pair (a, b) -> 256 a + b
     del flat, keep
-    owner = np.repeat(np.arange(n, dtype=np.int64), lengths - 1)  # the word of each pair position
-    totals = np.bincount(codes, weights=np.asarray(counts, dtype=np.float64)[owner], minlength=1 << 16)
-    keys = np.sort(codes << 32 | owner)  # (pair, word), sorted by pair then word
-    del codes, owner
-    keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]  # each (pair, word) once
-    pair_of = keys >> 32
+    keys <<= 32
+    keys |= np.repeat(np.arange(n, dtype=np.int64), lengths - 1)  # | the word holding it
+    keys.sort()  # by pair, then word; about 8 bytes per pair position at the peak, plus this copy
+    first = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))  # each (pair, word) once
+    repeats = np.diff(np.append(first, keys.size))  # how often the pair occurs in that word
+    keys = keys[first]
+    del first
     members = (keys & 0xFFFFFFFF).astype(np.int32)
+    pair_of = (keys >> 32).astype(np.int32)
     del keys
+    totals = np.bincount(pair_of, weights=repeats * np.asarray(counts, dtype=np.float64)[members], minlength=1 << 16)
     present = np.flatnonzero(totals)
     starts = np.searchsorted(pair_of, present, "left").tolist()
     stops = np.searchsorted(pair_of, present, "right").tolist()
@@ -294,8 +298,8 @@ def _merge_loop(words: list[str], counts: list[int], vocab_size: int, specials: 
         # One pass over the words that hold the pair: merge it, and note the neighbours of each
         # occurrence (the words they sit in, by neighbour). Left neighbour x: pair (x, first) becomes
         # (x, new); right y: (second, y) becomes (new, y); back to back: (second, first) -> (new, new).
-        by_left: dict[str, list[int]] = {}
-        by_right: dict[str, list[int]] = {}
+        by_left: defaultdict[str, list[int]] = defaultdict(list)
+        by_right: defaultdict[str, list[int]] = defaultdict(list)
         back_to_back: list[int] = []
         for wi in candidates:
             word = words[wi]
@@ -306,26 +310,18 @@ def _merge_loop(words: list[str], counts: list[int], vocab_size: int, specials: 
             if len(pieces) == 2:  # one occurrence: the common case
                 left, right = pieces
                 if left:
-                    found = by_left.get(left[-1])
-                    if found is None:
-                        by_left[left[-1]] = [wi]
-                    else:
-                        found.append(wi)
+                    by_left[left[-1]].append(wi)
                 if right:
-                    found = by_right.get(right[0])
-                    if found is None:
-                        by_right[right[0]] = [wi]
-                    else:
-                        found.append(wi)
+                    by_right[right[0]].append(wi)
                 continue
             for k in range(len(pieces) - 1):  # occurrence k sits between pieces[k] and pieces[k + 1]
                 left, right = pieces[k], pieces[k + 1]
                 if left:
-                    by_left.setdefault(left[-1], []).append(wi)
+                    by_left[left[-1]].append(wi)
                 elif k:
                     back_to_back.append(wi)
                 if right:  # (if empty, the next occurrence's `elif k` handles the join)
-                    by_right.setdefault(right[0], []).append(wi)
+                    by_right[right[0]].append(wi)
         changes = [(x + first, x + new, found) for x, found in by_left.items()]
         changes += [(second + y, new + y, found) for y, found in by_right.items()]
         if back_to_back:
