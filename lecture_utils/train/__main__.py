@@ -47,7 +47,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         "'tinystories-valid' or a text file or folder (replaces the preset's corpus)")
     parser.add_argument("--out", help="output folder (default runs/<config name>)")
     parser.add_argument("--device", default="auto", help="auto (cuda, then mps, then cpu), cpu, cuda, cuda:N or mps")
-    parser.add_argument("--max-steps", type=int, help="override train.max_steps (on --resume: train longer)")
+    parser.add_argument("--max-steps", type=int, help="override train.max_steps; with --resume, train a run longer "
+                        "(the cosine keeps its length, the extra steps run at min_lr)")
     parser.add_argument("--set", nargs="*", default=[], metavar="SECTION.KEY=VALUE", help="override any config value")
     parser.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint.pt")
     parser.add_argument("--allow-config-change", action="store_true",
