@@ -101,13 +101,14 @@ def check_utf8_text(text: object) -> str:
     return text
 
 
-def check_id_list(ids: object) -> None:
+def check_id_list(ids: object, who: str = "decode") -> None:
     """Raise a TypeError unless `ids` is an iterable of ids (not text, bytes or a single int)."""
     if isinstance(ids, (str, bytes, bytearray)):
-        raise TypeError(f"decode expects a list of int ids, got {type(ids).__name__}"
+        raise TypeError(f"{who} expects a list of int ids, got {type(ids).__name__}"
                         " (to turn text into ids, call encode)")
     if not isinstance(ids, Iterable):
-        raise TypeError(f"decode expects a list of int ids, got {type(ids).__name__}")
+        raise TypeError(f"{who} expects a list of int ids, got {type(ids).__name__}"
+                        + (f"; for one id write [{ids!r}]" if isinstance(ids, int) else ""))
 
 
 def plain_ints(ids: object) -> bool:

@@ -440,6 +440,15 @@ class BPETokenizer(Tokenizer):
         """Number of ids (ordinary tokens and special tokens)."""
         return len(self.vocab)
 
+    def __getstate__(self) -> dict:
+        """Pickle only what __init__ needs, as save() does (worker processes rebuild the tables, caches empty)."""
+        return {"vocab": self.vocab, "merges": self.merges, "special_tokens": list(self.special_tokens),
+                "pattern": self.pattern, "cache_size": self._cache.limit}
+
+    def __setstate__(self, state: dict) -> None:
+        state = dict(state)
+        self.__init__(state.pop("vocab"), state.pop("merges"), **state)
+
     def __repr__(self) -> str:
         return (f"BPETokenizer(vocab_size={self.vocab_size}, merges={len(self.merges)},"
                 f" special_tokens={list(self.special_tokens)}, pattern={self.pattern!r})")
@@ -482,8 +491,7 @@ class BPETokenizer(Tokenizer):
             encoder_text = read_verified(files["encoder.json"]).decode("utf-8")
             merges_text = read_verified(files["vocab.bpe"]).decode("utf-8")
         else:
-            encoder_text = Path(encoder_json).read_text(encoding="utf-8")
-            merges_text = Path(vocab_bpe).read_text(encoding="utf-8")
+            encoder_text, merges_text = _read_text_file(encoder_json), _read_text_file(vocab_bpe)
 
         table = {c: 0x10000 for c in range(0x200)}  # outside the alphabet: fails latin-1 below
         table.update({ord(ch): b for b, ch in gpt2_bytes_to_unicode().items()})
@@ -494,9 +502,17 @@ class BPETokenizer(Tokenizer):
             except UnicodeEncodeError:
                 raise ValueError(f"{where}: {token!r} uses a character outside GPT-2's byte alphabet") from None
 
-        specials = list(special_tokens)
+        specials = check_special_tokens(special_tokens)
+        where = "the packaged encoder.json" if encoder_json is None else str(encoder_json)
+        try:
+            encoder = json.loads(encoder_text)
+        except json.JSONDecodeError as err:
+            raise ValueError(f"{where} is not valid JSON (line {err.lineno}, column {err.colno}: {err.msg});"
+                             " pass GPT-2's encoder.json as encoder_json and its vocab.bpe as vocab_bpe") from None
+        if not isinstance(encoder, dict) or not all(type(v) is int for v in encoder.values()):
+            raise ValueError(f"{where} must be a JSON object of token -> int id, like GPT-2's encoder.json")
         vocab = {}
-        for token, token_id in json.loads(encoder_text).items():
+        for token, token_id in encoder.items():
             vocab[token_id] = token.encode("utf-8") if token in specials else to_bytes(token, "encoder.json")
         merges = []
         for number, line in enumerate(merges_text.splitlines(), start=1):
@@ -513,7 +529,11 @@ class BPETokenizer(Tokenizer):
     # -----------------------------------------------------------------------------------------
     def _serialize(self) -> str:
         """The file's text (see the module docstring for the format)."""
-        lines = [f"{FORMAT_NAME} v{FORMAT_VERSION}", f"vocab {len(self.vocab)}"]
+        if self.pattern == "gpt2":
+            lines = [f"{FORMAT_NAME} v{FORMAT_VERSION}"]  # the original format: GPT-2's pattern implied
+        else:
+            lines = [f"{FORMAT_NAME} v2", f"pattern {self.pattern.encode('utf-8').hex()}"]
+        lines.append(f"vocab {len(self.vocab)}")
         lines += [f"{token_id} {token.hex()}" for token_id, token in self.vocab.items()]
         lines.append(f"special_tokens {len(self.special_tokens)}")
         lines += [f"{token_id} {s.encode('utf-8').hex()}" for s, token_id in self.special_tokens.items()]
@@ -540,7 +560,8 @@ class BPETokenizer(Tokenizer):
             raise FileNotFoundError(f"tokenizer file not found: {path}") from None
         except IsADirectoryError:
             raise IsADirectoryError(f"{path} is a folder; pass the tokenizer file written by save()") from None
-        vocab, specials, merges = _parse(path, data)
+        vocab, specials, merges, pattern = _parse(path, data)
+        kwargs.setdefault("pattern", pattern)
         try:
             return cls(vocab, merges, specials, **kwargs)
         except (TypeError, ValueError) as err:
@@ -548,8 +569,22 @@ class BPETokenizer(Tokenizer):
                                " re-create it with BPETokenizer.save()") from None
 
 
-def _parse(path: Path, data: bytes) -> tuple[dict[int, bytes], list[str], list[tuple[bytes, bytes]]]:
-    """vocab, special tokens and merges from a saved file, checking every line."""
+def _read_text_file(path: object) -> str:
+    """A UTF-8 text file's contents, or an error that names the path."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"expected a file path (str or os.PathLike), got {type(path).__name__}")
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise FileNotFoundError(f"file not found: {path}") from None
+    except IsADirectoryError:
+        raise IsADirectoryError(f"{path} is a folder; pass the file itself") from None
+    except UnicodeDecodeError as err:
+        raise ValueError(f"{path} is not UTF-8 text (bad byte at offset {err.start})") from None
+
+
+def _parse(path: Path, data: bytes) -> tuple[dict[int, bytes], list[str], list[tuple[bytes, bytes]], str]:
+    """vocab, special tokens, merges and pattern from a saved file, checking every line."""
     fix = "the file is corrupt, truncated or was edited; re-create it with BPETokenizer.save()"
 
     def fail(number: int, message: str) -> BPEFileError:
@@ -559,7 +594,7 @@ def _parse(path: Path, data: bytes) -> tuple[dict[int, bytes], list[str], list[t
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
         raise BPEFileError(f"{path}: not UTF-8 text (bad byte at offset {err.start}); {fix}") from None
-    lines = text.split("\n")
+    lines = text.replace("\r\n", "\n").split("\n")  # CRLF (e.g. git on Windows) reads as LF
     if lines and lines[-1] == "":
         lines.pop()
     if not lines:
@@ -568,10 +603,20 @@ def _parse(path: Path, data: bytes) -> tuple[dict[int, bytes], list[str], list[t
     if not header.startswith(FORMAT_NAME + " v"):
         raise BPEFileError(f"{path}, line 1: expected {FORMAT_NAME + ' v' + str(FORMAT_VERSION)!r}, got"
                            f" {header[:60]!r}: not a BPETokenizer file (was it written by BPETokenizer.save()?)")
-    if header != f"{FORMAT_NAME} v{FORMAT_VERSION}":
+    if header not in (f"{FORMAT_NAME} v1", f"{FORMAT_NAME} v2"):
         raise BPEFileError(f"{path}, line 1: format {header!r} is not supported (this code reads"
-                           f" v{FORMAT_VERSION}); save it again with the version of lecture_utils that reads it")
+                           " v1 and v2); save it again with the version of lecture_utils that reads it")
     position = 1  # index of the next line
+    pattern = "gpt2"
+    if header.endswith(" v2"):
+        words = lines[1].split(" ") if len(lines) > 1 else []
+        try:
+            if len(words) != 2 or words[0] != "pattern":
+                raise ValueError
+            pattern = bytes.fromhex(words[1]).decode("utf-8")
+        except ValueError:
+            raise fail(2, f"expected 'pattern <hex>', got {(lines[1] if len(lines) > 1 else '')[:60]!r}") from None
+        position = 2
 
     def section(name: str) -> int:
         nonlocal position
@@ -634,7 +679,7 @@ def _parse(path: Path, data: bytes) -> tuple[dict[int, bytes], list[str], list[t
     body = "".join(line + "\n" for line in lines[:position]).encode("utf-8")
     if hashlib.sha256(body).hexdigest() != lines[position][len("end sha256="):]:
         raise fail(number, "the sha256 digest does not match the contents (the file was changed after saving)")
-    return vocab, specials, merges
+    return vocab, specials, merges, pattern
 
 
 def _recover_merges(ranks: Mapping[bytes, int]) -> list[tuple[bytes, bytes]]:

@@ -172,33 +172,48 @@ def pretokenize(text: str, pattern: str = "gpt2") -> list[str]:
 
 
 @lru_cache(maxsize=None)
-def _cut_regexes(pattern: str) -> tuple[regex.Pattern, regex.Pattern] | None:
-    """(backward, forward) compiled cut rules of a pattern, or None when no rule is known."""
+def _cut_regex(pattern: str) -> re.Pattern | None:
+    r"""The cut rule of a pattern for `re` (an empty match at each cut), or None when no rule is known.
+
+    The classes are spelled out over the BMP only, so a character beyond U+FFFF never counts as a letter
+    or digit, nor as "not a letter, digit or space": such a cut is simply not taken (fewer cuts are
+    still safe cuts). No character beyond the BMP is whitespace, so `\S` / `\s` stay exact.
+    """
     name = pattern_name(pattern)
     if name is None:
         return None
-    return regex.compile("(?r)" + CUT_RULES[name]), regex.compile(CUT_RULES[name])
+    space, word = _bmp_class(r"\s"), _bmp_class(r"\p{L}") + _bmp_class(r"\p{N}")
+    if CUT_RULES[name] == _GPT2_CUT:
+        return re.compile(rf"(?<=[^{space}])(?=[{space}])|(?<=[{word}])(?=[^{space}{word}\U00010000-\U0010ffff])")
+    return re.compile(rf"(?<=[{word}])(?=[{space}])")
 
 
 def find_cut(text: str, hi: int, lo: int = 0, pattern: str = "gpt2") -> int:
     """The largest safe cut `c` with `lo < c <= hi` and `c < len(text)`, or -1 if there is none."""
-    rules = _cut_regexes(pattern)
+    rule = _cut_regex(pattern)
     hi = min(hi, len(text) - 1)
-    if hi <= lo or rules is None:
+    if hi <= lo or rule is None:
         return -1
-    m = rules[0].search(text, max(lo, 1) - 1, hi + 1)
-    return m.start() if m is not None and m.start() > lo else -1
+    span = 256
+    while True:  # search forward in a window that ends at hi, widened backwards until it holds a cut
+        start = max(lo + 1, hi - span)
+        last = -1
+        for m in rule.finditer(text, start, hi + 1):  # the look-behind sees the character before start
+            last = m.start()
+        if last > lo:
+            return last
+        if start <= lo + 1:
+            return -1
+        span *= 4
 
 
 def find_cut_forward(text: str, start: int, pattern: str = "gpt2") -> int:
     """The smallest safe cut `c >= start` (with `c < len(text)`), or -1 if there is none."""
-    rules = _cut_regexes(pattern)
-    if rules is None:
+    rule = _cut_regex(pattern)
+    if rule is None:
         return -1
-    m = rules[1].search(text, max(start, 1) - 1)
-    while m is not None and m.start() < start:
-        m = rules[1].search(text, m.start() + 1)
-    return m.start() if m is not None and 0 < m.start() < len(text) else -1
+    m = rule.search(text, max(start, 1))
+    return m.start() if m is not None and m.start() < len(text) else -1
 
 
 @lru_cache(maxsize=None)

@@ -14,6 +14,8 @@ from __future__ import annotations
 import html
 from collections.abc import Callable, Mapping, Sequence
 
+from .base import check_id, check_id_list
+
 try:
     from IPython.display import HTML as _HTMLBase
 except ImportError:  # outside Jupyter: a minimal stand-in with the same display hook
@@ -121,7 +123,8 @@ def render_tokens(text_or_ids: str | Sequence[int], tokenizer_or_encoding: objec
     elif isinstance(text_or_ids, (bytes, bytearray)):
         raise TypeError("render_tokens expects a str or a list of ids, got bytes; decode them first")
     else:
-        ids = [int(i) for i in text_or_ids]
+        check_id_list(text_or_ids, "render_tokens")
+        ids = [check_id(token_id, position) for position, token_id in enumerate(text_or_ids)]
     get_bytes = _bytes_getter(tokenizer_or_encoding)
     pieces = [bytes(get_bytes(i)) for i in ids]
     spans = []
