@@ -7,11 +7,13 @@ Two accountings (facts doc §3.3), both split into the same four parts:
 - ``"ffn"``         the feed-forward (MLP) matmuls (O(h·d_ff) per token);
 - ``"logits"``      the output head (de-embedding), 2·h·V per token.
 
-``accounting="standard"`` (Kaplan et al. 2020, Table 1; Megatron-LM / PaLM style):
-forward per token per layer: projections 8·h², FFN 4·h·d_ff (6·h·d_ff for SwiGLU), scores 4·s·h;
-logits 2·h·V once; training = 3 × forward everywhere (backward ≈ 2 × forward).
+``accounting="standard"`` is the series' 「矩阵乘记账」: every matmul at 2 FLOPs per multiply-add,
+the attention scores QKᵀ and A·V included. Forward per token per layer: projections 8·h², FFN
+4·h·d_ff (6·h·d_ff for SwiGLU), scores 4·s·h; logits 2·h·V once; training = 3 × forward everywhere
+(backward ≈ 2 × forward). Kaplan et al. 2020, Table 1 counts the same projections and FFN but only
+2·n_ctx·d_attn per layer for the scores (forward).
 
-``accounting="roller"`` reproduces Stephen Roller's "OPT setups" spreadsheet (tweet of 2022-10-11)
+``accounting="roller"`` (「Roller 记账」) reproduces Stephen Roller's "OPT setups" spreadsheet (tweet of 2022-10-11)
 to rounding: per layer per token "MHA" = 2·h² + 8·s·h, FFN 16·h² (= 4·h·d_ff), "attn" = 4·s·h;
 training multiplies the layers by 4 (forward + backward + activation recompute) and the logits by 3.
 The 2·h² + 8·s·h "MHA" column is Roller's own bookkeeping (a reconstruction; his sheet is not public).
@@ -19,7 +21,7 @@ The 2·h² + 8·s·h "MHA" column is Roller's own bookkeeping (a reconstruction;
 Causal attention scores (a convention, state it when you quote a number): by default every query is
 charged for all s keys (4·s·h per token per layer), which is what both tables above and PyTorch's
 FLOP counter do. With ``causal=True`` only the unmasked entries count: a query at position i sees i
-keys, so on average (s + 1)/2, giving 2·(s + 1)·h. Kaplan's Table 1 writes this as 2·n_ctx·h.
+keys, so on average (s + 1)/2, giving 2·(s + 1)·h, close to Kaplan's 2·n_ctx·d_attn.
 
 Deliberate simplifications: a multiply-add is 2 FLOPs; embedding look-ups, norms, softmax,
 nonlinearities, biases and residual adds cost 0 FLOPs; d_attn = n_heads · d_head = d_model.
