@@ -7,7 +7,9 @@ rounds; the table shows the median, the worst repeat and the ratio ours / peer p
    library's source: new words keep appearing, nothing is a repeated file), special token <|endoftext|>.
 2. **Chinese-heavy mix, 4.3 MB -> 10,000**: this machine's Chinese gettext catalogs (real UI text) with
    part of their English originals, ~58% CJK bytes (`textgen.chinese_mix`).
-3. **Scaling, generated prose + code -> 32,000** at `--scale-mb` sizes (ours only, once each): wall time
+3. **encode_file**, `--encode-mb` MB of generated prose + code with GPT-2's vocabulary on all cores,
+   against tiktoken's single-threaded `encode` of the same text; the ids are compared.
+4. **Scaling, generated prose + code -> 32,000** at `--scale-mb` sizes (ours only, once each): wall time
    of counting and of merging, peak memory. From them: projections for TinyStories (2.2 GB -> 10K) and
    OpenWebText (11.9 GB -> 32K): counting scales with bytes (the larger run's rate), merging and
    memory with a power law through the two runs. Real TinyStories has far fewer distinct words than
@@ -111,6 +113,35 @@ with open(out, "w", encoding="utf-8") as f:
 """.format(root=str(ROOT), special=SPECIAL)
 
 PEERS = {"ours": OURS, "hf": HF, "rustbpe": RUST}
+
+ENCODE_FILE = """
+import json, sys, time
+sys.path.insert(0, {root!r})
+from lecture_utils.tokenizers import BPETokenizer
+path, npy, out = sys.argv[1], sys.argv[2], sys.argv[3]
+tok = BPETokenizer.from_tiktoken("gpt2")
+start = time.perf_counter()
+tok.encode_file(path, npy, progress=False)
+with open(out, "w", encoding="utf-8") as f:
+    json.dump({{"seconds": time.perf_counter() - start}}, f)
+""".format(root=str(ROOT))
+
+TIKTOKEN_FILE = """
+import json, sys, time
+import numpy as np
+sys.path.insert(0, {root!r})
+from lecture_utils.encodings import get_encoding
+path, npy, out = sys.argv[1], sys.argv[2], sys.argv[3]
+enc = get_encoding("gpt2")
+text = open(path, encoding="utf-8", newline="").read()
+start = time.perf_counter()
+ids = enc.encode(text, allowed_special="all")  # single-threaded
+seconds = time.perf_counter() - start
+ours = np.load(npy, mmap_mode="r")
+same = len(ours) == len(ids) and bool((np.asarray(ids, dtype=ours.dtype) == ours).all())
+with open(out, "w", encoding="utf-8") as f:
+    json.dump({{"seconds": seconds, "identical": same, "tokens": len(ids)}}, f)
+""".format(root=str(ROOT))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -227,10 +258,10 @@ def _fmt(values: list[float], unit: str, digits: int = 1, worse=max) -> str:
     return f"{med:.{digits}f} {unit} (worst {worse(values):.{digits}f})"
 
 
-def _ratio(ours: list[float], peer: list[float]) -> tuple[float, str]:
+def _ratio(ours: list[float], peer: list[float], worse=max) -> tuple[float, str]:
     ratios = [a / b for a, b in zip(ours, peer)]
     med = statistics.median(ratios)
-    return med, (f"{med:.2f}" if len(ratios) == 1 else f"{med:.2f} (worst {max(ratios):.2f})")
+    return med, (f"{med:.2f}" if len(ratios) == 1 else f"{med:.2f} (worst {worse(ratios):.2f})")
 
 
 def _power_fit(x1: float, y1: float, x2: float, y2: float):
@@ -241,12 +272,14 @@ def _power_fit(x1: float, y1: float, x2: float, y2: float):
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--code-mb", type=float, default=150)
-    parser.add_argument("--zh-mb", type=float, default=4.3)
+    parser.add_argument("--code-mb", type=float, default=150, help="generated code size (0 to skip)")
+    parser.add_argument("--zh-mb", type=float, default=4.3, help="Chinese-heavy text size (0 to skip)")
     parser.add_argument("--scale-mb", type=float, nargs="*", default=[100, 300],
                         help="generated prose+code sizes for the 32K scaling runs (two sizes to project; none to skip)")
     parser.add_argument("--vocab-size", type=int, default=10_000)
     parser.add_argument("--scale-vocab", type=int, default=32_000)
+    parser.add_argument("--encode-mb", type=float, default=100,
+                        help="generated prose+code size for encode_file vs single-thread tiktoken (0 to skip)")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--workdir", default=str(Path(tempfile.gettempdir()) / "lecture_bench"),
                         help="where the generated corpora are kept between runs")
@@ -272,18 +305,22 @@ def main(argv: list[str] | None = None) -> int:
             os.replace(tmp, path)
         return path
 
-    code = corpus(f"code_{args.code_mb:g}mb.txt", lambda p: textgen.generate(p, args.code_mb, "code", seed=1))
-    zh_text, zh_share = textgen.chinese_mix(int(args.zh_mb * 1e6))
-    zh = corpus(f"zh_{args.zh_mb:g}mb.txt", lambda p: p.write_bytes(zh_text.encode("utf-8")))
+    trainings = []
+    if args.code_mb:
+        trainings.append((f"train {args.code_mb:g} MB code -> {args.vocab_size:,}",
+                          corpus(f"code_{args.code_mb:g}mb.txt", lambda p: textgen.generate(p, args.code_mb, "code", seed=1))))
+    zh_share = 0.0
+    if args.zh_mb:
+        zh_text, zh_share = textgen.chinese_mix(int(args.zh_mb * 1e6))
+        trainings.append((f"train Chinese-heavy {args.zh_mb:g} MB ({100 * zh_share:.0f}% CJK bytes) -> {args.vocab_size:,}",
+                          corpus(f"zh_{args.zh_mb:g}mb.txt", lambda p: p.write_bytes(zh_text.encode("utf-8")))))
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     load_start = _loadavg()
 
     peers = ["ours", "hf", "rustbpe"]
     rows, notes = [], []
-    for label, path in ((f"train {args.code_mb:g} MB code -> {args.vocab_size:,}", code),
-                        (f"train Chinese-heavy {args.zh_mb:g} MB ({100 * zh_share:.0f}% CJK bytes) -> "
-                         f"{args.vocab_size:,}", zh)):
+    for label, path in trainings:
         print(f"{label} ...", file=sys.stderr, flush=True)
         r = bench_training(path, args.vocab_size, args.repeat, peers)
         o = r["ours"]
@@ -309,6 +346,28 @@ def main(argv: list[str] | None = None) -> int:
         notes.append(f"{mb:g} MB -> {args.scale_vocab:,}: counting {result['count_s']:.1f} s"
                      f" ({path.stat().st_size / 1e6 / result['count_s']:.1f} MB/s on {cpus} CPUs), merging"
                      f" {result['merge_s']:.1f} s, {result['distinct']:,} distinct pre-tokens, peak {mem:.0f} MB")
+    encode_rate = None
+    if args.encode_mb:
+        path = corpus(f"mixed_{args.encode_mb:g}mb.txt", lambda p: textgen.generate(p, args.encode_mb, "mixed", seed=2))
+        mb = path.stat().st_size / 1e6
+        npy = work / "encoded.npy"
+        ours_s, ours_mb, theirs_s, identical = [], [], [], True
+        for r in range(args.repeat):
+            print(f"  encode_file round {r + 1}/{args.repeat} (load {_loadavg()})", file=sys.stderr, flush=True)
+            seconds, mem, _ = run_measured(ENCODE_FILE, [str(path), str(npy)])
+            ours_s.append(seconds)
+            ours_mb.append(mem)
+            seconds, _, result = run_measured(TIKTOKEN_FILE, [str(path), str(npy)])
+            theirs_s.append(seconds)
+            identical = identical and result["identical"]
+        npy.unlink()
+        _, text = _ratio(theirs_s, ours_s, min)  # throughput ratio ours/tiktoken = their time / ours
+        rows.append((f"encode_file {mb:.0f} MB (gpt2, all cores) vs tiktoken 1 thread: throughput",
+                     _fmt([mb / t for t in ours_s], "MB/s", 2, min), _fmt([mb / t for t in theirs_s], "MB/s", 2, min),
+                     text))
+        rows.append((f"encode_file {mb:.0f} MB: peak memory", _fmt(ours_mb, "MB", 0), "–", "–"))
+        encode_rate = mb / statistics.median(ours_s)
+        notes.append(f"encode_file: ids identical to tiktoken's on all {result['tokens']:,} tokens: {identical}")
     projections = []
     if len(scale) >= 2:
         (m1, _, mem1, r1), (m2, _, mem2, r2) = scale[0], scale[-1]
@@ -320,6 +379,11 @@ def main(argv: list[str] | None = None) -> int:
             projections.append((name, mb, vocab, seconds, mem_at(mb)))
             rows.append((f"projected: {name} {mb / 1000:g} GB -> {vocab // 1000}K", f"{seconds / 60:.1f} min,"
                          f" {mem_at(mb) / 1000:.1f} GB", "–", "–"))
+        if encode_rate:
+            seconds = 2200 / rate + merge_at(2200) + 2222 / encode_rate
+            rows.append(("projected CS336 pipeline: TinyStories tokenizer 10K + encode train and valid (2.2 GB)",
+                         f"{seconds / 60:.1f} min", "–", "–"))
+            projections.append(("TinyStories pipeline", 2222, 10_000, seconds, None))
         notes.append(f"projection: counting at {rate:.1f} MB/s (the {m2:g} MB run), merging ~ size^{merge_exp:.2f},"
                      f" memory ~ size^{mem_exp:.2f} (power laws through the two runs; merging at 32K for both)")
 
@@ -334,7 +398,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"- {note}")
     print(f"- Chinese-heavy text: {'gettext catalogs' if zh_share > 0.5 else 'generated stories'}; code and"
           " prose+code: benchmarks/textgen.py (run `python benchmarks/textgen.py --check` for its Heaps fit)")
-    json_out = work / "bench_tokenizers.json"
+    json_out = work / f"bench_tokenizers_{time.strftime('%H%M%S')}.json"
     with open(json_out, "w", encoding="utf-8") as f:
         json.dump({"rows": rows, "notes": notes, "projections": projections, "started": started}, f, indent=1)
     return 0
