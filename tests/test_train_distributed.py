@@ -45,3 +45,64 @@ def test_a_dead_rank_on_one_node_stops_the_other_node_with_a_message(tmp_path):
     assert time.monotonic() - killed < 60, "the surviving node must stop within a minute"
     assert node0.returncode != 0
     assert "error: another process of this run stopped or failed (" in output, output[-3000:]
+
+
+def _heartbeat_worker(rank: int, port: int, out: str) -> None:
+    """One of two gloo processes: preparation that fails, that takes too long, and a preparer that dies."""
+    import json
+    import os
+    from datetime import timedelta
+
+    import torch
+    import torch.distributed as dist
+
+    from lecture_utils.train.distributed import run_while_in_touch
+
+    dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=2,
+                            timeout=timedelta(seconds=30))
+    seen = []
+
+    def boom():
+        time.sleep(0.3)
+        raise ValueError("the corpus file is not UTF-8")
+
+    def slow():
+        time.sleep(3)
+
+    def die():
+        time.sleep(0.3)
+        os._exit(3)
+
+    for work, timeout in ((boom, None), (slow, 1.0), (die, None)):
+        began = time.monotonic()
+        try:
+            run_while_in_touch(work, rank == 0, torch.device("cpu"), "preparing the corpus", timeout, poll_s=0.1)
+            seen.append(["ok", ""])
+        except Exception as err:  # what each process would report
+            seen.append([type(err).__name__, str(err), round(time.monotonic() - began, 1)])
+        with open(f"{out}.{rank}", "w", encoding="utf-8") as f:
+            json.dump(seen, f)
+
+
+def test_preparation_failures_reach_every_process(tmp_path):
+    import json
+    import multiprocessing
+
+    from test_train import _free_port
+
+    port = _free_port()
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_heartbeat_worker, args=(rank, port, str(tmp_path / "seen"))) for rank in (0, 1)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+    rank0 = json.loads((tmp_path / "seen.0").read_text(encoding="utf-8"))
+    rank1 = json.loads((tmp_path / "seen.1").read_text(encoding="utf-8"))
+    assert rank0[0][:2] == ["ValueError", "the corpus file is not UTF-8"]  # its own error
+    assert rank1[0][:2] == ["DistributedError", "preparing the corpus failed in 1 other process(es); see their error above"]
+    for seen in (rank0, rank1):  # too slow: everyone stops, together
+        assert seen[1][0] == "DistributedError" and "took longer than 1 s; raise the limit (--prepare-timeout)" in seen[1][1]
+    assert procs[0].exitcode == 3 and len(rank0) == 2  # the preparer died ...
+    assert rank1[2][0] in ("RuntimeError", "DistBackendError") and rank1[2][2] < 30  # ... and the other noticed
+    assert procs[1].exitcode == 0
