@@ -484,3 +484,26 @@ def test_an_edit_source_copy_runs_and_is_checked(name, check, capsys):
         assert broken != cell
         exec(compile(broken, "<broken merge>", "exec"), namespace)
         wrong(check(namespace[name]), "不对")
+
+
+# --- notebook 07 explains the trainer's core as it is ---------------------------------------------
+
+def test_notebook_07_explains_the_merge_loop_that_exists():
+    """The names the step-by-step explanation cites are still in bpe_train's source (else re-word 07)."""
+    import inspect
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "notebooks" / "07_bpe_tokenizer.ipynb"
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    shown = [c for c in cells if c["cell_type"] == "code" and "show_source(bpe_train._merge_loop)" in "".join(c["source"])]
+    assert shown, "07 no longer shows bpe_train._merge_loop"
+    explanation = next("".join(c["source"]) for c in cells
+                       if c["cell_type"] == "markdown" and "一步一步看" in "".join(c["source"]))
+    module = inspect.getsource(bpe_train)
+    loop = inspect.getsource(bpe_train._merge_loop)
+    for name in regex.findall(r"`([A-Za-z_][A-Za-z_0-9]*)`", explanation):
+        if name in {"str", "chr", "split", "join", "id"}:
+            continue
+        where = module if name.startswith("_") else loop
+        assert regex.search(rf"\b{regex.escape(name)}\b", where), f"07 explains `{name}`, which bpe_train no longer has"
