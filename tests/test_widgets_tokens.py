@@ -101,3 +101,18 @@ def test_explorer_follows_its_text_box(monkeypatch):
     assert summary_rows(shown[-1])["字节"][1] == "20"  # the opening state
     box.children[0].value = "abc"
     assert summary_rows(shown[-1]) == {"字节": ("256", "3", "1.000"), "字符": ("1,114,112", "3", "1.000")}
+
+
+def test_the_series_own_bpe_sits_beside_the_openai_encodings():
+    """NB-C's use in 07: a BPE trained here (vocab dict of bytes) next to gpt2; partial-UTF-8 tokens escaped."""
+    from lecture_utils.tokenizers import BPETokenizer
+    from lecture_utils.tokenizers.bpe_train import train_bpe_from_text
+
+    vocab, merges = train_bpe_from_text("the cat in the hat, the cat and the hat " * 20 + "你好你好", 270)
+    bpe = BPETokenizer(vocab, merges)
+    text = "the cat 你好🌍"
+    page = tokens.token_comparison_html(text, {"gpt2": tokens.default_tokenizers()["gpt2"], "本讲义的 BPE": bpe})
+    rows = summary_rows(page)
+    n = len(bpe.encode(text))
+    assert rows["本讲义的 BPE"] == (f"{bpe.vocab_size:,}", str(n), f"{len(text.encode('utf-8')) / n:.3f}")
+    assert "\\xf0" in page  # 🌍 was never seen: its bytes are separate tokens
