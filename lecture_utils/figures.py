@@ -24,7 +24,7 @@ from .flops import PARTS, roller_comparison
 __all__ = ["PART_LABELS", "PART_COLORS", "roller_flops_figure", "wei_emergence_figure",
            "landscape_timeline_figure", "design_decisions_figure", "FIGURES", "write_all", "main"]
 
-PART_LABELS = {"attn_proj": "注意力投影 (MHA)", "ffn": "前馈网络 (FFN)",
+PART_LABELS = {"attn_proj": "MHA 列（投影；Roller 记账还含 8sh）", "ffn": "前馈网络 (FFN)",
                "attn_scores": "注意力分数 (attn)", "logits": "输出 logits"}
 PART_COLORS = {"attn_proj": "#4C72B0", "ffn": "#DD8452", "attn_scores": "#55A868", "logits": "#C44E52"}
 BAR_ORDER = ("ffn", "attn_proj", "attn_scores", "logits")  # biggest first, so bars read left to right
@@ -54,13 +54,13 @@ def stacked_shares(ax, labels: list[str], shares_by_part: dict[str, list[float]]
 
 
 def roller_flops_figure():
-    """Stacked shares per OPT size: Roller's accounting (published values as dots) vs standard."""
+    """Stacked shares per OPT size: 「Roller 记账」 (published values as ticks) vs 「矩阵乘记账」."""
     plt = _pyplot()
     rows = roller_comparison()
     labels = [str(r["model"]) for r in rows]
     fig, axes = plt.subplots(1, 2, figsize=(8.0, 3.6), sharey=True)
-    for ax, accounting, title in [(axes[0], "roller", "Roller 的记账（复现推文表格）"),
-                                  (axes[1], "standard", "标准记账（×3，投影 8sh²）")]:
+    for ax, accounting, title in [(axes[0], "roller", "Roller 记账（复现推文表格）"),
+                                  (axes[1], "standard", "矩阵乘记账（训练 ×3，投影 8h²）")]:
         stacked_shares(ax, labels, {p: [float(r[f"{p}_{accounting}"]) for r in rows] for p in PARTS}, title)
     # Published percentages as cumulative tick marks on the left panel: they sit on the boundaries.
     cumulative = [0.0] * len(rows)
@@ -136,8 +136,8 @@ def landscape_timeline_figure():
 
 DESIGN_DECISIONS = {
     "基础 (basics)": ["分词 tokenization", "模型架构", "损失函数", "优化器", "学习率"],
-    "系统 (systems)": ["核函数 kernels", "并行化", "量化", "激活检查点", "CPU 卸载", "推理"],
-    "规模法则 (scaling laws)": ["规模化序列", "模型复杂度", "损失指标", "参数化形式"],
+    "系统 (systems)": ["核函数 kernels", "并行化", "量化", "激活重算", "CPU 卸载", "推理"],
+    "规模法则\n(scaling laws)": ["规模化序列", "模型复杂度", "损失指标", "参数化形式"],
     "数据 (data)": ["评估", "数据精选", "转换", "过滤", "去重", "混合配比"],
     "对齐 (alignment)": ["监督微调 SFT", "强化学习", "偏好数据", "合成数据", "验证器"],
 }
