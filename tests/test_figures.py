@@ -38,7 +38,7 @@ def test_roller_figure_has_both_accountings():
     fig = figures.roller_flops_figure()
     try:
         titles = [ax.get_title() for ax in fig.axes]
-        assert any("Roller" in t for t in titles) and any("标准" in t for t in titles)
+        assert any("Roller 记账" in t for t in titles) and any("矩阵乘记账" in t for t in titles)
         assert len(fig.axes[0].patches) == 8 * 4  # eight OPT sizes × four parts
     finally:
         plt.close(fig)
