@@ -274,8 +274,12 @@ def test_bad_text_and_counts():
         train_bpe_from_counts({5: 10}, 257)
     with pytest.raises(TypeError, match="must be an int"):
         train_bpe_from_counts({"ab": 1.5}, 257)
+    with pytest.raises(TypeError, match="must be an int"):
+        train_bpe_from_counts({"ab": True}, 257)
     with pytest.raises(ValueError, match="negative"):
         train_bpe_from_counts({"ab": -1}, 257)
+    import numpy as np
+    assert train_bpe_from_counts({"ab": np.int64(2), b"cd": 1}, 257)[1] == [(b"a", b"b")]
     with pytest.raises(ValueError, match="lone surrogate"):
         train_bpe_from_counts({"a\ud800": 1}, 257)
 

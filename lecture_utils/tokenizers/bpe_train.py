@@ -37,6 +37,7 @@ are token ids (`chr(id)`), so "does it contain the pair" is one `in` test and th
 from __future__ import annotations
 
 import heapq
+import operator
 import os
 import warnings
 from collections import defaultdict
@@ -189,8 +190,12 @@ def _as_id_strings(word_counts: object) -> tuple[list[str], list[int]]:
         else:  # bytes(5) would silently be five NUL bytes
             raise TypeError(f"pre-tokens must be str or bytes, got {word!r} ({type(word).__name__});"
                             " write str(x) or x.encode('utf-8') yourself if that is what you mean")
-        if isinstance(count, bool) or not isinstance(count, int):
-            raise TypeError(f"the count of {word!r} must be an int, got {count!r} ({type(count).__name__})")
+        try:
+            if isinstance(count, bool):
+                raise TypeError
+            count = operator.index(count)  # int, or a numpy integer
+        except TypeError:
+            raise TypeError(f"the count of {word!r} must be an int, got {count!r} ({type(count).__name__})") from None
         if count < 0:
             raise ValueError(f"the count of {word!r} is negative ({count}); counts must be >= 0")
         if len(raw) >= 2 and count > 0:  # a single byte has no pair: it can never take part in a merge
