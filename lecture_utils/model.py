@@ -237,9 +237,7 @@ class SwiGLU(nn.Module):
         self.w3 = Linear(d_model, d_ff, device=device, dtype=dtype)
 
     def forward(self, x: Tensor) -> Tensor:
-        # W1 x and W3 x as one matmul with the two weights stacked (2 d_ff, d_model): same numbers, fewer passes
-        gate, up = (x @ torch.cat((self.w1.weight, self.w3.weight)).T).chunk(2, dim=-1)  # (..., d_ff) each
-        return self.w2(silu(gate) * up)  # (..., d_ff) -> (..., d_model)
+        return self.w2(silu(self.w1(x)) * self.w3(x))  # (..., d_model) -> (..., d_ff) -> (..., d_model)
 
 
 def softmax(x: Tensor, dim: int) -> Tensor:
@@ -294,12 +292,9 @@ class MultiHeadSelfAttention(nn.Module):
         seq_len = x.shape[-2]
         if token_positions is not None and token_positions.ndim < x.ndim:
             token_positions = token_positions.unsqueeze(-2)  # (..., T) -> (..., 1, T): the same positions for every head
-        # Q, K and V in one matmul with the three weights stacked (3 d_model, d_model): same numbers, fewer passes
-        w_qkv = torch.cat((self.q_proj.weight, self.k_proj.weight, self.v_proj.weight))
-        q, k, v = (x @ w_qkv.T).chunk(3, dim=-1)  # (..., T, d_model) each
-        q = self.rope(self._heads(q), token_positions)  # (..., H, T, d_k)
-        k = self.rope(self._heads(k), token_positions)  # (..., H, T, d_k)
-        v = self._heads(v)  # (..., H, T, d_k)
+        q = self.rope(self._heads(self.q_proj(x)), token_positions)  # (..., H, T, d_k)
+        k = self.rope(self._heads(self.k_proj(x)), token_positions)  # (..., H, T, d_k)
+        v = self._heads(self.v_proj(x))  # (..., H, T, d_k)
         if self.attention == "fused":
             out = F.scaled_dot_product_attention(q, k, v, is_causal=True)  # (..., H, T, d_k)
         else:
