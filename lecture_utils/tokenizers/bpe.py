@@ -20,7 +20,9 @@ How `encode` works (what the lecture's toy BPE leaves out):
    `cache_size` entries), so most pre-tokens cost one dictionary lookup. A long pre-token of non-ASCII
    text (a Chinese sentence has no spaces: one pre-token) is first cut between characters where no
    learned token can straddle the cut: no merge can ever cross such a point, so the BPE of each side is
-   independent, and the sides (often single characters) are cached and reused.
+   independent, and the sides (often single characters) are cached and reused. For tokenizers built
+   by `from_tiktoken`, a pre-token that is itself a token maps straight to its id (as in tiktoken):
+   building them checked that BPE of each token's bytes gives the token back.
 
 `decode` never raises on ids whose bytes are not whole UTF-8 characters (a token can be a piece of a
 Chinese character or of an emoji): invalid bytes become U+FFFD, as in tiktoken. `decode_bytes` gives the raw bytes.
@@ -161,6 +163,9 @@ class BPETokenizer(Tokenizer):
         for token_id in sorted(self.vocab):
             by_bytes.setdefault(self.vocab[token_id], []).append(token_id)
         normal = self._index_merges(merges, by_bytes)
+        # bytes -> id of the tokens that BPE of their own bytes is known to give back whole (from_tiktoken
+        # checks that for every token; tiktoken itself maps such a pre-token straight to its id)
+        self._whole: dict[bytes, int] = {}
         self.special_tokens: dict[str, int] = {}
         used = set(normal.values())
         for s in specials:  # an id holding their bytes that no ordinary token uses, else a new id
@@ -198,6 +203,7 @@ class BPETokenizer(Tokenizer):
                 normal[product] = by_bytes[product][-1]
             self.merges.append((first, second))
             self._ranks.setdefault((first_id, second_id), (rank, normal[product]))
+        self._normal = normal
         return normal
 
     # -----------------------------------------------------------------------------------------
@@ -210,12 +216,15 @@ class BPETokenizer(Tokenizer):
         except UnicodeEncodeError:
             utf8(piece)  # raises the clear ValueError about lone surrogates
             raise
+        whole = self._whole.get(raw)
+        if whole is not None:
+            return (whole,)
+        if len(raw) == 1:
+            return (self._byte_ids[raw[0]],)
         if len(piece) >= SPLIT_MIN and len(raw) > len(piece):
             parts = self._free_parts(piece)
             if len(parts) > 1:
                 return tuple(chain.from_iterable(map(self._cache.__getitem__, parts)))
-        if len(raw) == 1:
-            return (self._byte_ids[raw[0]],)
         ids = list(map(self._byte_ids.__getitem__, raw))
         return tuple(self._merge_heap(ids) if len(ids) >= HEAP_MIN else self._merge_scan(ids))
 
@@ -443,11 +452,14 @@ class BPETokenizer(Tokenizer):
     def __getstate__(self) -> dict:
         """Pickle only what __init__ needs, as save() does (worker processes rebuild the tables, caches empty)."""
         return {"vocab": self.vocab, "merges": self.merges, "special_tokens": list(self.special_tokens),
-                "pattern": self.pattern, "cache_size": self._cache.limit}
+                "pattern": self.pattern, "cache_size": self._cache.limit, "whole": bool(self._whole)}
 
     def __setstate__(self, state: dict) -> None:
         state = dict(state)
+        whole = state.pop("whole", False)
         self.__init__(state.pop("vocab"), state.pop("merges"), **state)
+        if whole:  # the tokens were checked when the original was built (from_tiktoken)
+            self._whole = {t: self._normal[t] for t in self._normal if len(t) > 1}
 
     def __repr__(self) -> str:
         return (f"BPETokenizer(vocab_size={self.vocab_size}, merges={len(self.merges)},"
@@ -477,7 +489,10 @@ class BPETokenizer(Tokenizer):
         specials = sorted(encoding.special_tokens_set, key=encoding.encode_single_token)
         for s in specials:
             vocab[encoding.encode_single_token(s)] = s.encode("utf-8")
-        return cls(vocab, _recover_merges(ranks), specials, pattern=pattern, **kwargs)
+        tok = cls(vocab, _recover_merges(ranks), specials, pattern=pattern, **kwargs)
+        # _recover_merges checked that BPE of each token's bytes ends in its two parts, one merge from the token
+        tok._whole = {token: rank for token, rank in ranks.items() if len(token) > 1}
+        return tok
 
     @classmethod
     def from_gpt2_files(cls, encoder_json: str | os.PathLike | None = None, vocab_bpe: str | os.PathLike | None = None,
