@@ -396,8 +396,9 @@ def main(argv: list[str] | None = None) -> int:
     print()
     for note in notes:
         print(f"- {note}")
-    print(f"- Chinese-heavy text: {'gettext catalogs' if zh_share > 0.5 else 'generated stories'}; code and"
-          " prose+code: benchmarks/textgen.py (run `python benchmarks/textgen.py --check` for its Heaps fit)")
+    if args.zh_mb:
+        print(f"- Chinese-heavy text: {'gettext catalogs' if zh_share > 0.5 else 'generated stories'}")
+    print("- code and prose+code: benchmarks/textgen.py (run `python benchmarks/textgen.py --check` for its Heaps fit)")
     json_out = work / f"bench_tokenizers_{time.strftime('%H%M%S')}.json"
     with open(json_out, "w", encoding="utf-8") as f:
         json.dump({"rows": rows, "notes": notes, "projections": projections, "started": started}, f, indent=1)
