@@ -157,6 +157,12 @@ def test_bad_patterns_and_arguments(gpt2):
         BPETokenizer({i: bytes([i]) for i in range(256)}, [], pattern="(")
     with pytest.raises(TypeError, match="pattern must be"):
         pretokenize("x", pattern=5)
+    for typo in ("gpt5", "o200k", "cl100k-base"):  # a bare word is a mistyped name, not a literal regex
+        with pytest.raises(ValueError, match="unknown pattern name"):
+            pretokenize("x", pattern=typo)
+    from lecture_utils.tokenizers import train_bpe_from_text
+    with pytest.raises(ValueError, match="unknown pattern name"):
+        train_bpe_from_text("some text", 260, pattern="gpt5")
     with pytest.raises(ValueError, match="chunk_chars"):
         gpt2.encode_iterable(["x"], chunk_chars=0)
     assert ByteTokenizer().encode("é") == [195, 169]

@@ -71,6 +71,9 @@ def check_pattern(pattern: object) -> str:
         raise TypeError(f"pattern must be a name ({', '.join(PATTERNS)}) or a regex str, got {type(pattern).__name__}")
     if pattern in PATTERNS:
         return PATTERNS[pattern]
+    if regex.fullmatch(r"[A-Za-z][\w.-]*", pattern):  # a word, not a regex: surely a mistyped name
+        raise ValueError(f"unknown pattern name {pattern!r}: choose one of {', '.join(PATTERNS)}, or pass a regex"
+                         " that is not a bare word")
     try:
         compiled = regex.compile(pattern)
     except regex.error as err:
