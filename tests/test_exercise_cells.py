@@ -32,6 +32,8 @@ def test_every_exercise_has_a_hidden_solution_that_runs(path):
                 f"{path.name}: a solution of {posed!r} is not collapsed (metadata.jupyter.source_hidden)"
         code = [s for s in solutions if s["cell_type"] == "code"]
         assert all(s.get("execution_count") for s in code), f"{path.name}: solution of {posed!r} never ran"
+        assert all(s["metadata"]["jupyter"].get("outputs_hidden") is True for s in code), \
+            f"{path.name}: the output of a solution of {posed!r} shows the answer (metadata.jupyter.outputs_hidden)"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

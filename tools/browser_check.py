@@ -67,7 +67,7 @@ def view_html(page) -> str:
 
 def check_notebook(page, base: str, token: str, name: str, out: Path) -> list[str]:
     problems = []
-    page.goto(f"{base}/lab/tree/notebooks/{name}?token={token}")
+    page.goto(f"{base}/lab/tree/notebooks/{name}?reset&token={token}")  # reset: no tabs restored
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
     page.wait_for_timeout(3000)
     page.keyboard.press("Escape")
@@ -131,12 +131,12 @@ def main(argv: list[str]) -> int:
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            for name in names:
+            for name in names:  # a fresh page each: selectors then see only this notebook's cells
+                page = browser.new_page(viewport={"width": 1400, "height": 1000})
                 problems = check_notebook(page, base, token, name, args.out)
                 print(f"{name}: {'ok' if not problems else '; '.join(problems)}", flush=True)
                 failed += bool(problems)
-                page.evaluate("() => 0")
+                page.close()
             browser.close()
     finally:
         proc.terminate()
