@@ -55,16 +55,7 @@ def chunk_boundaries(path: str | os.PathLike, n: int, special_tokens: Sequence[s
     return encode_file.chunk_boundaries(path, list(special_tokens), pattern, chunk_bytes=max(1, -(-size // n)))
 
 
-def read_text_range(path: Path, start: int, end: int) -> str:
-    """Bytes [start, end) of a UTF-8 file as text (no newline translation), or a clear error."""
-    with open(path, "rb") as f:
-        f.seek(start)
-        data = f.read(end - start)
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as err:
-        raise ValueError(f"{path} is not valid UTF-8 (bad byte {data[err.start:err.start + 1]!r} at offset"
-                         f" {start + err.start}); convert it first, e.g. `iconv -f GBK -t UTF-8`") from None
+read_text_range = encode_file.read_text_range  # one reader for training and encoding: same bytes, same errors
 
 
 # ---------------------------------------------------------------------------------------------

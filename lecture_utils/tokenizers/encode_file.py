@@ -122,7 +122,7 @@ def chunk_boundaries(path: str | os.PathLike, specials: list[str], pattern: str,
     return bounds
 
 
-def _read_chunk(path: str, start: int, end: int) -> str:
+def read_text_range(path, start: int, end: int) -> str:
     """Bytes start..end of the file, decoded as UTF-8 (no newline translation), or a clear error."""
     with open(path, "rb") as f:
         f.seek(start)
@@ -143,7 +143,7 @@ def _set_worker_tokenizer(tokenizer) -> None:
 def _encode_task(task: tuple[str, int, int, str]) -> tuple[int, bytes]:
     """Worker: encode one chunk; returns (its byte length, the ids packed as dtype)."""
     path, start, end, dtype = task
-    ids = _worker_tokenizer.encode(_read_chunk(path, start, end))
+    ids = _worker_tokenizer.encode(read_text_range(path, start, end))
     return end - start, np.array(ids, dtype=dtype).tobytes()
 
 
