@@ -11,10 +11,14 @@ same text): raw bytes, decoded as UTF-8, no newline translation (a CRLF stays "\
    cut of the pre-tokenization pattern (`pretokenize.find_cut_forward`, never inside a special token),
    so cutting never changes a single pre-token. These are exactly `encode_file`'s cut points (the
    same code), so training and encoding cut a file alike.
-2. **Counting.** Worker processes read their range in blocks of about `BLOCK_BYTES` (again cut at safe
-   points), cut out the special tokens (`pretokenize.split_specials`), pre-tokenize and count. Each
-   worker sends back one Counter of *distinct* pre-tokens; the parent adds them up. Memory therefore
-   grows with the number of distinct pre-tokens, not with the file (plus one block per worker).
+2. **Counting.** The parent cuts the file into blocks of about `BLOCK_BYTES` (again at safe points) and
+   groups them into tasks of at most `TASK_BYTES`. Worker processes (fresh `python` processes that import
+   only this module and `pretokenize.py`: no numpy, no IPython, not the user's script) read a task's
+   blocks, cut out the special tokens (`pretokenize.split_specials`) and count. For the GPT-2 family they
+   count whitespace-led *pieces* first and pre-tokenize each distinct piece once (`_PieceCounter`: the
+   same counts, fewer regex calls). Each task sends back one Counter of *distinct* pre-tokens; the parent
+   adds them up. Memory therefore grows with the number of distinct pre-tokens, not with the file (plus
+   one block and at most `MAX_PIECES` distinct pieces per worker).
 3. A tqdm bar shows the bytes counted (on when stderr is a terminal, or with progress=True).
 
 Deliberate simplification: a stretch of text with no safe cut at all (a pattern of your own without
@@ -25,20 +29,40 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
+import queue
+import subprocess
 import sys
-from collections import Counter
-from collections.abc import Sequence
+import threading
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
-from . import encode_file
-from .pretokenize import pretokenize, split_specials
+from .pretokenize import iter_blocks, piece_regex, pretokenize, split_specials
 
 __all__ = ["count_pretokens", "count_pretokens_in_text", "chunk_boundaries", "read_text_range", "BLOCK_BYTES",
            "TASK_BYTES", "PARALLEL_MIN_BYTES"]
 
-BLOCK_BYTES = 1 << 20  # a worker pre-tokenizes ~1 MB at a time: bounds its temporary lists
-TASK_BYTES = 64 << 20  # one task for a worker: at most ~64 MB (fewer, larger Counters to add up)
+BLOCK_BYTES = 1 << 20  # a worker reads and pre-tokenizes ~1 MB at a time: bounds its temporary lists
+TASK_BYTES = 16 << 20  # one task for a worker: at most ~16 MB (bounds its Counter of pieces)
 PARALLEL_MIN_BYTES = 4 << 20  # below ~4 MB, starting worker processes costs more than it saves
+SUB_BLOCK_CHARS = 1 << 18  # pieces are found ~256K characters at a time
+MAX_PIECES = 1 << 17  # a worker turns its distinct pieces into pre-token counts when it holds more
+JOIN_PIECES = 1 << 14  # ... this many pieces at a time
+
+_PACKAGE_DIR = Path(__file__).resolve().parent.parent  # the lecture_utils folder
+# A worker is a fresh `python` that imports only this module and pretokenize.py (not numpy, IPython or
+# the user's script): empty stand-ins for the two packages keep their __init__ files from running.
+_WORKER_MAIN = """
+import os, sys, types
+root = sys.argv[1]
+for name, folder in (("lecture_utils", root), ("lecture_utils.tokenizers", os.path.join(root, "tokenizers"))):
+    package = types.ModuleType(name)
+    package.__path__ = [folder]
+    sys.modules[name] = package
+from lecture_utils.tokenizers.bpe_count import _serve
+_serve()
+"""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -51,16 +75,96 @@ def chunk_boundaries(path: str | os.PathLike, n: int, special_tokens: Sequence[s
 
     The same cut points as `BPETokenizer.encode_file` (one implementation: `encode_file.chunk_boundaries`).
     """
+    from . import encode_file
+
     size = os.path.getsize(path)
     return encode_file.chunk_boundaries(path, list(special_tokens), pattern, chunk_bytes=max(1, -(-size // n)))
 
 
-read_text_range = encode_file.read_text_range  # one reader for training and encoding: same bytes, same errors
+def read_text_range(path: str | os.PathLike, start: int, end: int) -> str:
+    """Bytes start..end of the file decoded as UTF-8, no newline translation (as `encode_file` reads them)."""
+    with open(path, "rb") as f:
+        f.seek(start)
+        data = f.read(end - start)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:  # encode_file's reader raises the error that names the byte and the fix
+        from . import encode_file
+
+        return encode_file.read_text_range(path, start, end)
+
+
+def _tasks(path: Path, size: int, n_tasks: int, specials: Sequence[str], pattern: str) -> list[list[int]]:
+    """Each task's block boundaries: ~BLOCK_BYTES blocks at safe points, grouped into ~size/n_tasks bytes."""
+    from . import encode_file
+
+    blocks = encode_file.chunk_boundaries(path, list(specials), pattern, chunk_bytes=BLOCK_BYTES)
+    per_task = max(1, -(-size // n_tasks))
+    tasks, first = [], 0
+    for i in range(1, len(blocks)):
+        if blocks[i] - blocks[first] >= per_task or i == len(blocks) - 1:
+            tasks.append(blocks[first:i + 1])
+            first = i
+    return tasks or [[0, 0]]
 
 
 # ---------------------------------------------------------------------------------------------
 # Counting
 # ---------------------------------------------------------------------------------------------
+
+class _PieceCounter:
+    """Pre-token counts of many texts, pre-tokenizing each distinct *piece* once (exactly the same counts).
+
+    A piece is a run of whitespace and the run of other characters after it (" foo.bar(x)", "\\n    return"):
+    for the GPT-2 family a cut before whitespace that follows another character is safe (`pretokenize.py`),
+    so a text's pre-tokens are its pieces' pre-tokens. Pieces repeat far more than whole texts, so they are
+    counted first; at the end the distinct pieces that occurred n times are joined (every join is again such
+    a cut) and pre-tokenized together, their pre-tokens counted n times. Other patterns: pre-tokenized
+    directly. (Where pieces hardly repeat, e.g. Chinese lines without spaces, this costs about the same.)
+    """
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = pattern
+        self.pieces = piece_regex(pattern)
+        self.counts: Counter = Counter()
+        self.piece_counts: Counter = Counter()
+
+    def add(self, text: str) -> None:
+        """Count the pre-tokens of `text` (no special tokens in it), ~SUB_BLOCK_CHARS at a time."""
+        long = len(text) > SUB_BLOCK_CHARS
+        for block in iter_blocks(text, SUB_BLOCK_CHARS, pattern=self.pattern) if long else (text,):
+            if self.pieces is None:
+                self.counts.update(pretokenize(block, self.pattern))
+                continue
+            pieces = self.pieces.findall(block)
+            # The first piece may start without whitespace, the last may be whitespace only: not joinable.
+            self.counts.update(pretokenize(pieces[0], self.pattern))
+            if len(pieces) > 1:
+                self.counts.update(pretokenize(pieces[-1], self.pattern))
+            if len(pieces) > 2:
+                self.piece_counts.update(pieces[1:-1])
+            if len(self.piece_counts) > MAX_PIECES:
+                self._flush()
+
+    def _flush(self) -> None:
+        """Add the pre-tokens of the pieces counted so far to the counts."""
+        by_count = defaultdict(list)
+        for piece, n in self.piece_counts.items():
+            by_count[n].append(piece)
+        self.piece_counts = Counter()
+        for n, pieces in by_count.items():
+            for i in range(0, len(pieces), JOIN_PIECES):  # a bounded text at a time
+                found = pretokenize("".join(pieces[i:i + JOIN_PIECES]), self.pattern)
+                if n == 1:
+                    self.counts.update(found)
+                else:
+                    for word, k in Counter(found).items():
+                        self.counts[word] += k * n
+
+    def result(self) -> Counter:
+        self._flush()
+        return self.counts
+
 
 def _count_text(text: str, specials: Sequence[str], pattern: str, counts: Counter) -> None:
     """Add the pre-token counts of `text` (special tokens cut out first) to `counts`."""
@@ -70,20 +174,86 @@ def _count_text(text: str, specials: Sequence[str], pattern: str, counts: Counte
 
 
 def _count_range(task: tuple) -> tuple[Counter, int]:
-    """Worker: count bytes [start, end) of a file block by block; (Counter, bytes counted)."""
-    path, start, end, specials, pattern, as_bytes = task
-    counts: Counter = Counter()
-    with open(path, "rb") as f:
-        pos = start
-        while pos < end:
-            cut = end
-            if end - pos > 2 * BLOCK_BYTES:  # the first safe point after ~BLOCK_BYTES (end itself is safe)
-                cut = min(end, encode_file._next_boundary(f, end, pos + BLOCK_BYTES, list(specials), pattern))
-            _count_text(read_text_range(path, pos, cut), specials, pattern, counts)
-            pos = cut
+    """Count the blocks [b0, b1), [b1, b2), ... of a file; (Counter, bytes counted)."""
+    path, bounds, specials, pattern, as_bytes = task
+    counter = _PieceCounter(pattern)
+    for start, end in zip(bounds, bounds[1:]):
+        text = read_text_range(path, start, end)
+        for part in split_specials(text, specials)[::2] if specials else (text,):
+            if part:
+                counter.add(part)
+    counts = counter.result()
     if as_bytes:  # keys as latin-1 str of the UTF-8 bytes: what the merge loop works on
         counts = Counter({w.encode("utf-8").decode("latin-1"): c for w, c in counts.items()})
-    return counts, end - start
+    return counts, bounds[-1] - bounds[0]
+
+
+def _serve() -> None:
+    """A worker's main loop: pickled tasks from stdin, pickled (ok, result or error) to stdout, until EOF."""
+    inp = sys.stdin.buffer
+    out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # a stray print cannot corrupt the results
+    while True:
+        try:
+            task = pickle.load(inp)
+        except EOFError:
+            return
+        try:
+            reply = (True, _count_range(task))
+        except Exception as err:  # sent back and raised in the parent (e.g. the invalid UTF-8 message)
+            reply = (False, err)
+        pickle.dump(reply, out, pickle.HIGHEST_PROTOCOL)
+        out.flush()
+
+
+def _in_workers(tasks: list, n: int) -> Iterator:
+    """`_count_range(task)` for each task, in n worker processes, in the order they finish."""
+    todo: queue.SimpleQueue = queue.SimpleQueue()
+    for task in tasks:
+        todo.put(task)
+    done: queue.SimpleQueue = queue.SimpleQueue()
+    procs = [subprocess.Popen([sys.executable, "-c", _WORKER_MAIN, str(_PACKAGE_DIR)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE) for _ in range(n)]
+
+    def feed(proc: subprocess.Popen) -> None:  # one thread per worker: send a task, wait for its result
+        try:
+            while True:
+                try:
+                    task = todo.get_nowait()
+                except queue.Empty:
+                    break
+                pickle.dump(task, proc.stdin, pickle.HIGHEST_PROTOCOL)
+                proc.stdin.flush()
+                done.put(pickle.load(proc.stdout))
+        except (OSError, EOFError, pickle.UnpicklingError) as err:
+            done.put((False, RuntimeError(f"a pre-token counting worker process died ({err!r}); its error, if any,"
+                                          " is printed above; num_processes=1 counts without workers")))
+        finally:
+            proc.stdin.close()
+
+    threads = [threading.Thread(target=feed, args=(p,), daemon=True) for p in procs]
+    for t in threads:
+        t.start()
+    try:
+        for _ in tasks:
+            ok, value = done.get()
+            if not ok:
+                raise value
+            yield value
+    finally:
+        for t in threads:  # after an error the others' queued tasks are dropped, running ones killed
+            while True:
+                try:
+                    todo.get_nowait()
+                except queue.Empty:
+                    break
+        for p in procs:
+            try:
+                p.wait(timeout=10 if done.qsize() == 0 else 0.1)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+            p.stdout.close()
 
 
 def _cpu_count() -> int:
@@ -133,25 +303,22 @@ def count_file(path: Path, specials: Sequence[str], pattern: str, num_processes:
     """Pre-token counts of a file (arguments already checked); see the module docstring."""
     size = path.stat().st_size
     workers = 1 if size < PARALLEL_MIN_BYTES else min(num_processes, max(1, size // (PARALLEL_MIN_BYTES // 2)))
+    if not sys.executable:  # an embedded interpreter with no `python` to start: count here
+        workers = 1
     # Several tasks per worker: the load balances itself and the bar moves; each at most TASK_BYTES.
-    n_tasks = 1 if workers == 1 else max(4 * workers, -(-size // TASK_BYTES))
-    bounds = chunk_boundaries(path, n_tasks, specials, pattern)
-    tasks = [(path, a, b, tuple(specials), pattern, as_bytes) for a, b in zip(bounds, bounds[1:])]
+    n_tasks = max(1 if workers == 1 else 2 * workers, -(-size // TASK_BYTES))
+    tasks = [(path, bounds, tuple(specials), pattern, as_bytes)
+             for bounds in _tasks(path, size, n_tasks, specials, pattern)]
     counts: Counter = Counter()
     bar = progress_bar(progress, size, "counting pre-tokens", "B", unit_scale=True)
-    if workers == 1 or len(tasks) == 1:
-        for task in tasks:
-            part, done = _count_range(task)
+    results = map(_count_range, tasks) if workers == 1 or len(tasks) == 1 else _in_workers(tasks, min(workers,
+                                                                                                      len(tasks)))
+    for part, done in results:
+        if counts:
             counts.update(part)
-            bar.update(done)
-    else:
-        with mp_context().Pool(min(workers, len(tasks))) as pool:
-            for part, done in pool.imap_unordered(_count_range, tasks):
-                if counts:
-                    counts.update(part)
-                else:
-                    counts = part
-                bar.update(done)
+        else:
+            counts = part
+        bar.update(done)
     bar.close()
     return counts
 

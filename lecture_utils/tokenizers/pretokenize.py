@@ -35,7 +35,7 @@ from .base import GPT2_SPLIT_PATTERN
 
 __all__ = ["PATTERNS", "CUT_RULES", "pretokenize", "resolve_pattern", "pattern_name", "check_pattern",
            "exact_pattern", "fast_pattern", "special_pattern", "split_specials",
-           "find_cut", "find_cut_forward", "find_byte_cut", "inside_special", "iter_blocks", "BLOCK_CHARS"]
+           "piece_regex", "find_cut", "find_cut_forward", "find_byte_cut", "inside_special", "iter_blocks", "BLOCK_CHARS"]
 
 # tiktoken's patterns, verbatim (tiktoken_ext/openai_public.py); r50k and p50k use GPT-2's.
 _CL100K = (r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+"""
@@ -189,6 +189,21 @@ def _cut_regex(pattern: str) -> re.Pattern | None:
     if CUT_RULES[name] == _GPT2_CUT:
         return re.compile(rf"(?<=[^{space}])(?=[{space}])|(?<=[{word}])(?=[^{space}{word}\U00010000-\U0010ffff])")
     return re.compile(rf"(?<=[{word}])(?=[{space}])")
+
+
+@lru_cache(maxsize=None)
+def piece_regex(pattern: str) -> re.Pattern | None:
+    r"""Whitespace-then-other runs (`\s*\S+|\s+`) whose every boundary is a safe cut, or None.
+
+    Only for the GPT-2 family, whose cut rule allows a cut before whitespace that follows another
+    character: the end of each `\S+`. (`\s` as `regex` has it; no character beyond U+FFFF is whitespace.)
+    Used to count repeated pieces before pre-tokenizing them (`bpe_count`).
+    """
+    name = pattern_name(pattern)
+    if name is None or CUT_RULES[name] != _GPT2_CUT:
+        return None
+    space = _bmp_class(r"\s")
+    return re.compile(f"[{space}]*[^{space}]+|[{space}]+")
 
 
 def find_cut(text: str, hi: int, lo: int = 0, pattern: str = "gpt2") -> int:
