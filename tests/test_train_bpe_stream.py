@@ -118,3 +118,46 @@ def test_progress_bars_on_request(tmp_path, capsys):
     assert "counting pre-tokens" in err and "merging" in err
     train_bpe(path, 258)  # default: off unless stderr is a terminal (it is not under pytest)
     assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_piece_counting_is_exact(tmp_path, monkeypatch, seed):
+    """Counting distinct whitespace-led pieces first gives exactly the pre-token counts (tiny limits)."""
+    monkeypatch.setattr(bpe_count, "SUB_BLOCK_CHARS", 50)
+    monkeypatch.setattr(bpe_count, "MAX_PIECES", 7)
+    monkeypatch.setattr(bpe_count, "JOIN_PIECES", 3)
+    rng = random.Random(seed)
+    words = ["a", "ab", " ab", "  ab", "\n", "\n\n", " \n", "\t ", "'s", " 's", "x'", "🎉", " 🎉", "12", " 3",
+             "!!", " !", "\r\n", "\u3000", "\x1c", "中文", "de\u0301", "  ", " "]
+    text = "".join(rng.choice(words) for _ in range(3000))
+    path = tmp_path / "p.txt"
+    path.write_bytes(text.encode("utf-8"))
+    for pattern in ("gpt2", "cl100k_base"):
+        assert count_pretokens(path, pattern=pattern, num_processes=1) == _reference_counts(text, [], pattern)
+
+
+def test_a_worker_error_reaches_the_caller(tmp_path, tiny_blocks):
+    path = tmp_path / "bad.txt"
+    path.write_bytes(("good text " * 300).encode("utf-8") + "坏".encode("gbk") + b" more text" * 300)
+    with pytest.raises(ValueError, match="not valid UTF-8.*iconv"):
+        count_pretokens(path, num_processes=2)
+
+
+def test_workers_import_only_the_counting_code(tmp_path):
+    """A worker is a fresh python that never imports numpy or the package's __init__ files."""
+    import pickle
+    import subprocess
+    import sys
+
+    path = tmp_path / "w.txt"
+    path.write_text("the cat the hat", encoding="utf-8")
+    probe = bpe_count._WORKER_MAIN.replace("_serve()", "_serve()\nprint(sorted(m for m in sys.modules"
+                                           " if m.startswith(('numpy', 'IPython', 'lecture_utils'))), file=sys.stderr)")
+    task = (path, [0, path.stat().st_size], (), "gpt2", False)
+    run = subprocess.run([sys.executable, "-c", probe, str(bpe_count._PACKAGE_DIR)], capture_output=True,
+                         input=pickle.dumps(task), check=True)
+    ok, (counts, done) = pickle.loads(run.stdout)
+    assert ok and done == 15 and counts == Counter({"the": 1, " cat": 1, " the": 1, " hat": 1})
+    assert run.stderr.decode().strip() == str(["lecture_utils", "lecture_utils.tokenizers",
+                                               "lecture_utils.tokenizers.base", "lecture_utils.tokenizers.bpe_count",
+                                               "lecture_utils.tokenizers.pretokenize"])
