@@ -335,3 +335,73 @@ def test_from_text_rejects_paths_and_bytes(tmp_path):
         train_bpe_from_text(tmp_path / "c.txt", 300)
     with pytest.raises(TypeError, match="decode"):
         train_bpe_from_text(b"abc", 300)
+
+
+# --- the fast merge loop (bpe_merge) learns exactly what the readable loop learns --------------------
+
+import lecture_utils.tokenizers.bpe_merge as bpe_merge  # noqa: E402
+import lecture_utils.tokenizers.bpe_train as bpe_train  # noqa: E402
+
+# NUMPY_MIN: 0 sends every merge through numpy, a huge value every merge through plain Python
+PATHS = {"numpy": 0, "python": 10**9, "mixed": 3}
+
+
+def both_loops(word_counts, vocab_size: int, specials=(), numpy_min: int = 3):
+    """(readable loop's result, fast loop's result) on the same pre-token counts."""
+    words, counts = bpe_train._as_id_strings(word_counts)
+    readable = bpe_train._readable_merge_loop(list(words), list(counts), vocab_size, tuple(specials), False)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(bpe_merge, "NUMPY_MIN", numpy_min)
+        fast = bpe_train._merge_loop(words, counts, vocab_size, tuple(specials), False)
+    return readable, fast
+
+
+@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("word_counts", [
+    {"a" * n: 1 for n in range(1, 10)},  # runs of one byte, odd and even: (a, a) left to right, no overlaps
+    {"aaaaaaa": 3, "aaaa": 2, "aaab": 5, "baaa": 1},
+    {"abab": 4, "ababab": 2, "abcabc": 3, "ab": 1},  # back to back: the middle (b, a) becomes (new, new)
+    {"abcd": 5, "bc": 9, "xbcy": 2, "bcbc": 1},  # (b, c) first: (a, b), (c, d) lose counts, some go to zero
+    {"the": 10, " the": 7, " then": 3, "there": 2, "other": 1},
+    {"你好": 6, "你们好": 3, "你好你好": 2, "🌍🌍": 4, "a🌍b": 1, "😀😀😀": 2},  # CJK and emoji bytes
+    {"x": 5, "ab": 1},  # one word with a pair, one without
+    {"abc": 1},
+    {},
+])
+def test_fast_loop_equals_readable_loop(word_counts, path):
+    readable, fast = both_loops(word_counts, 256 + 40, numpy_min=PATHS[path])
+    assert fast == readable
+    assert fast[1] == naive_bpe_from_words(Counter(word_counts), 256 + 40)[1]
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_fast_loop_with_specials_and_early_stop(path):
+    with pytest.warns(TrainingStoppedEarly, match="after 3 merges.*261 ids"):
+        readable, fast = both_loops({"ab ab": 1, "ab": 2}, 1000, ["<|endoftext|>", "<pad>"], PATHS[path])
+    assert fast == readable and fast[0][256] == b"<|endoftext|>" and len(fast[0]) == 261
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.dictionaries(st.text(alphabet="aab你🌍", min_size=1, max_size=14), st.integers(1, 6), max_size=12),
+       st.integers(256, 330), st.sampled_from(list(PATHS.values())))
+def test_fast_loop_matches_readable_loop(word_counts, vocab_size, numpy_min):
+    readable, fast = both_loops(word_counts, vocab_size, numpy_min=numpy_min)
+    assert fast == readable
+
+
+def test_fast_loop_on_real_text_in_every_path():
+    """Chinese and English pre-tokens of the embedded corpus, 1,200 merges (pairs go stale, counts reach 0)."""
+    text = embedded_corpus()
+    counts = count_pretokens_in_text(text[:150_000] + text[-150_000:], [EOT])
+    readable, _ = both_loops(counts, 1500, [EOT])
+    for numpy_min in (0, 60, 10**9):
+        assert both_loops(counts, 1500, [EOT], numpy_min)[1] == readable
+
+
+def test_fast_loop_counts_beyond_int32():
+    """A pre-token counted more than 2**31 times (weights are int32 inside: it is split into copies)."""
+    counts = {"ab": 3 * 2**31 + 5, "bc": 2**31 - 1, "abc": 7, "cab": 2**40}
+    for numpy_min in PATHS.values():
+        readable, fast = both_loops(counts, 262, numpy_min=numpy_min)
+        assert fast == readable
+    assert train_bpe_from_counts(counts, 258)[1] == [(b"a", b"b"), (b"c", b"ab")]  # 2**40 + 3 * 2**31 + 12, then 2**40

@@ -188,7 +188,8 @@ def test_train_toy_bpe_wrong(fn, words):
 # --- the real trainer's merge loop ----------------------------------------------------------------
 
 def test_merge_loop_right():
-    right(ex07.check_merge_loop(bpe_train._merge_loop))
+    right(ex07.check_merge_loop(bpe_train._readable_merge_loop))  # the loop 07 shows
+    right(ex07.check_merge_loop(bpe_train._merge_loop))  # the fast loop train_bpe runs
 
 
 def loop_from_recount(words, counts, vocab_size, specials, progress):  # another correct loop: the slow one
@@ -466,13 +467,13 @@ def test_recount_bpe_on_the_lecture_style_example_and_bad_input():
 
 @pytest.mark.parametrize("name, check", [
     ("merge", ex07.check_merge), ("count_pairs", ex07.check_count_pairs),
-    ("train_toy_bpe", ex07.check_train_toy_bpe), ("_merge_loop", ex07.check_merge_loop),
+    ("train_toy_bpe", ex07.check_train_toy_bpe), ("_readable_merge_loop", ex07.check_merge_loop),
 ])
 def test_an_edit_source_copy_runs_and_is_checked(name, check, capsys):
     import lecture_utils
     from lecture_utils.tokenizers import toy_bpe
 
-    obj = getattr(bpe_train if name == "_merge_loop" else toy_bpe, name)
+    obj = getattr(bpe_train if name == "_readable_merge_loop" else toy_bpe, name)
     cell = lecture_utils.edit_source(obj)  # outside IPython the cell's text is printed and returned
     namespace: dict = {}
     exec(compile(cell, f"<edited {name}>", "exec"), namespace)
@@ -496,12 +497,13 @@ def test_notebook_07_explains_the_merge_loop_that_exists():
 
     path = Path(__file__).resolve().parent.parent / "notebooks" / "07_bpe_tokenizer.ipynb"
     cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-    shown = [c for c in cells if c["cell_type"] == "code" and "show_source(bpe_train._merge_loop)" in "".join(c["source"])]
-    assert shown, "07 no longer shows bpe_train._merge_loop"
+    shown = [c for c in cells if c["cell_type"] == "code"
+             and "show_source(bpe_train._readable_merge_loop)" in "".join(c["source"])]
+    assert shown, "07 no longer shows bpe_train._readable_merge_loop"
     explanation = next("".join(c["source"]) for c in cells
                        if c["cell_type"] == "markdown" and "一步一步看" in "".join(c["source"]))
     module = inspect.getsource(bpe_train)
-    loop = inspect.getsource(bpe_train._merge_loop)
+    loop = inspect.getsource(bpe_train._readable_merge_loop)
     for name in regex.findall(r"`([A-Za-z_][A-Za-z_0-9]*)`", explanation):
         if name in {"str", "chr", "split", "join", "id"}:
             continue

@@ -139,7 +139,7 @@ _LOOP_CASES: list[tuple[dict, int, tuple[str, ...]]] = [
 
 
 def check_merge_loop(merge_loop: Any) -> Verdict:
-    """Does a copy of `bpe_train._merge_loop` learn the same merges as recounting every pair each time?
+    """Does a copy of `bpe_train._readable_merge_loop` learn the same merges as recounting every pair each time?
 
     Each case's pre-token counts are prepared as `train_bpe_from_counts` prepares them, then passed to
     `merge_loop(words, counts, vocab_size, specials, progress)`; the merges and the vocabulary are

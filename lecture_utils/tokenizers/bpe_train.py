@@ -21,7 +21,10 @@ What it does, step by step (each a fix of a simplification in the lecture's `toy
    pair are rewritten (an index pair -> pre-tokens finds them), and the pair counts change only next to
    the merged occurrences: no recount, no rescan of other words. The best pair is found with a heap
    whose stale entries are skipped lazily (a pair's count can only go *down* after it exists, so a
-   stale entry is always too high and is fixed when it reaches the top).
+   stale entry is always too high and is fixed when it reaches the top). `_readable_merge_loop` is
+   this step written to be read (notebook 07 explains it line by line); `train_bpe` runs
+   `bpe_merge.merge_loop`, the same algorithm on flat arrays (numpy for the merges with many
+   occurrences), which learns exactly the same merges (tested) several times faster on long pre-tokens.
 
 Vocabulary ids: 0..255 are the single bytes (id = byte value), then the special tokens in the order
 given, then one id per merge in the order learned. This is the layout commonly used for CS336
@@ -30,9 +33,9 @@ assignment 1 (whose tests compare the vocabulary's byte strings and the merge li
 `TrainingStoppedEarly` warning, and the vocabulary is smaller than asked.
 
 Deliberate simplifications: the table of distinct pre-tokens lives in memory (it grows with the
-number of distinct pre-tokens, not with the file); each pre-token is a Python `str` whose characters
-are token ids (`chr(id)`), so "does it contain the pair" is one `in` test and the merge one C-level
-`split` + `join`. Pure Python, the standard library and numpy (to build the first pair index in bulk).
+number of distinct pre-tokens, not with the file). In the readable loop each pre-token is a Python
+`str` whose characters are token ids (`chr(id)`), so "does it contain the pair" is one `in` test and
+the merge one C-level `split` + `join`. Pure Python, the standard library and numpy.
 """
 from __future__ import annotations
 
@@ -44,8 +47,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from . import bpe_merge
 from .base import check_special_tokens, check_utf8_text, utf8
 from .bpe_count import _check_processes, count_file, count_pretokens, count_pretokens_in_text, progress_bar
+from .bpe_merge import inverted_key as _inverted_key
 from .pretokenize import check_pattern
 
 __all__ = ["train_bpe", "train_bpe_from_text", "train_bpe_from_counts", "count_pretokens", "count_pretokens_in_text",
@@ -208,19 +213,6 @@ def _as_id_strings(word_counts: object) -> tuple[list[str], list[int]]:
 # Step 4: the merges
 # ---------------------------------------------------------------------------------------------
 
-# A token's sort key for "lexicographically greater wins" in a *min*-heap: each byte x becomes the
-# 2-byte big-endian number 256 - x (so larger bytes sort first) and a terminator 257 (larger than any
-# byte, so a prefix sorts *after* its extensions). key(a) + key(b) then orders pairs (a, b)
-# in reverse lexicographic order, which is what the min-heap needs.
-_INV = [(256 - x).to_bytes(2, "big") for x in range(256)]
-_TERM = (257).to_bytes(2, "big")
-
-
-def _inverted_key(token: bytes) -> bytes:
-    """Sort key that reverses lexicographic order of byte strings (see _INV)."""
-    return b"".join(_INV[x] for x in token) + _TERM
-
-
 def _initial_index(words: list[str], counts: list[int]):
     """Pair counts of the byte-level words and, per pair, the words that contain it (numpy, in bulk).
 
@@ -260,12 +252,35 @@ def _initial_index(words: list[str], counts: list[int]):
     return pair_counts, index, members
 
 
-def _merge_loop(words: list[str], counts: list[int], vocab_size: int, specials: tuple[str, ...],
-                progress: bool) -> tuple[dict[int, bytes], list[tuple[bytes, bytes]]]:
-    """The merges (step 4 of the module docstring); rewrites `words` in place."""
-    vocab: dict[int, bytes] = {i: bytes([i]) for i in range(256)}
+def _first_vocab(specials: tuple[str, ...]) -> dict[int, bytes]:
+    """Ids 0..255 for the bytes, then the special tokens: the vocabulary before any merge."""
+    vocab = {i: bytes([i]) for i in range(256)}
     for s in specials:
         vocab[len(vocab)] = s.encode("utf-8")
+    return vocab
+
+
+def _warn_if_stopped_early(merges: list, vocab: dict[int, bytes], vocab_size: int) -> None:
+    """The TrainingStoppedEarly warning, if the pairs ran out before vocab_size (shown at the caller of train_bpe*)."""
+    if len(vocab) < vocab_size:
+        warnings.warn(f"BPE training stopped early: after {len(merges):,} merges no pair of tokens is left, so the"
+                      f" vocabulary has {len(vocab):,} ids, not the {vocab_size:,} asked for; train on more text"
+                      f" or ask for vocab_size={len(vocab)}", TrainingStoppedEarly, stacklevel=4)
+
+
+def _merge_loop(words: list[str], counts: list[int], vocab_size: int, specials: tuple[str, ...],
+                progress: bool | None) -> tuple[dict[int, bytes], list[tuple[bytes, bytes]]]:
+    """The merges (step 4 of the module docstring) as `train_bpe` runs them: `bpe_merge`'s fast loop."""
+    vocab = _first_vocab(specials)
+    merges = bpe_merge.merge_loop(words, counts, vocab, vocab_size - len(vocab), progress)
+    _warn_if_stopped_early(merges, vocab, vocab_size)
+    return vocab, merges
+
+
+def _readable_merge_loop(words: list[str], counts: list[int], vocab_size: int, specials: tuple[str, ...],
+                         progress: bool | None) -> tuple[dict[int, bytes], list[tuple[bytes, bytes]]]:
+    """The merges (step 4 of the module docstring), written to be read; rewrites `words` in place."""
+    vocab = _first_vocab(specials)
     num_merges = vocab_size - len(vocab)
     # Where each pair lives: pairs of two bytes in `index` (slices of `members`, built in bulk);
     # pairs with a merged token in `where` (a list of word indices; may hold a word twice or a word
@@ -346,8 +361,5 @@ def _merge_loop(words: list[str], counts: list[int], vocab_size: int, specials: 
             heapq.heappush(heap, (-n, inv[ord(fresh[0])] + inv[ord(fresh[1])], fresh))
         bar.update(1)
     bar.close()
-    if len(merges) < num_merges:
-        warnings.warn(f"BPE training stopped early: after {len(merges):,} merges no pair of tokens is left, so the"
-                      f" vocabulary has {len(vocab):,} ids, not the {vocab_size:,} asked for; train on more text"
-                      f" or ask for vocab_size={len(vocab)}", TrainingStoppedEarly, stacklevel=3)
+    _warn_if_stopped_early(merges, vocab, vocab_size)
     return vocab, merges

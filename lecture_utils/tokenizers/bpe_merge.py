@@ -1,0 +1,321 @@
+"""The merges of `train_bpe`, fast: the same merges as `bpe_train._readable_merge_loop`, in flat arrays.
+
+The readable loop keeps each distinct pre-token as a `str` and rewrites the pre-tokens that hold the
+pair one by one in Python; on long pre-tokens (Chinese text: a whole phrase of 3-byte characters is
+one pre-token) that is most of the training time. This loop learns exactly the same merges (the same
+counts, the same heap order, the same tie-break; tests compare the two on random and real corpora).
+A merge with many occurrences runs in numpy, all occurrences at once; one with a few (fewer than
+`NUMPY_MIN` positions to look at) in plain Python, where numpy's cost per call would dominate.
+
+The data, for all pre-tokens laid end to end, one *position* per byte:
+
+- `tok[i]`: the token that starts at position i (-1 once i has been merged into the token on its left);
+- `nxt[i]` / `prv[i]`: the position of the next / previous token of the same pre-token, or `end`
+  (a doubly linked list per pre-token; `end` is one extra position whose token is always -1);
+- `weight[i]`: how often the pre-token holding position i occurs;
+- `pid[i]`: the id of the pair (tok[i], tok[nxt[i]]), or -1 if there is none.
+
+Each pair gets an id when it first appears. Per id: its two tokens (`code`), its `count` (kept exact:
+the total weight of its occurrences) and the positions where it appeared, `arena[start[id]:start[id + 1]]`.
+A pair's positions are all written at one moment, at the start for two bytes, else by the merge that
+makes its newer token (nothing else can put a new token next to an old one); some go stale later, and
+`pid[i] == id` tells the live ones.
+
+A merge of (a, b) into n at positions P (left to right; in a run `a a a a` of an (a, a) merge, the
+1st and 3rd), with left neighbours x and right neighbours y: (x, a) and (b, y) lose the weights of
+their positions, and (x, n) and (n, y) are new pairs (in `a b a b` the middle (b, a) becomes (n, n)).
+
+The heap is the readable loop's (most frequent first, ties to the lexicographically greater pair),
+with one saving: the new pairs of a merge go on it as one *batch*, sorted by count, whose key `b""`
+sorts before every pair's key, so a batch is opened before any single pair of the same count is
+taken; opening it pushes the pairs of its top count one by one. Most new pairs are rare and never
+reach the top, so they never cost a heap push.
+"""
+from __future__ import annotations
+
+import heapq
+import itertools
+from array import array
+
+import numpy as np
+
+from .bpe_count import progress_bar
+
+__all__ = ["merge_loop", "inverted_key", "NUMPY_MIN"]
+
+# A token's sort key for "lexicographically greater wins" in a *min*-heap: each byte x becomes the
+# 2-byte big-endian number 256 - x (so larger bytes sort first) and a terminator 257 (larger than any
+# byte, so a prefix sorts *after* its extensions). key(a) + key(b) then orders pairs (a, b)
+# in reverse lexicographic order, which is what the min-heap needs.
+_INV = [(256 - x).to_bytes(2, "big") for x in range(256)]
+_TERM = (257).to_bytes(2, "big")
+_BATCH = b""  # the heap key of a batch of new pairs: before every pair's key
+
+NUMPY_MIN = 60  # a merge with at least this many positions to look at runs in numpy, fewer in plain Python
+_RIGHT = 1 << 31  # in a pair's code `n << 32 | side | other`: the pair is (n, other), else (other, n)
+_OTHER = _RIGHT - 1
+_MAX_WEIGHT = 2**31 - 1  # weights are int32: a pre-token counted more often is split into several
+
+
+def inverted_key(token: bytes) -> bytes:
+    """Sort key that reverses lexicographic order of byte strings (see _INV)."""
+    return b"".join(_INV[x] for x in token) + _TERM
+
+
+def _pair_of(code: int) -> tuple[int, int]:
+    """The two tokens of a pair's code."""
+    other, n = code & _OTHER, code >> 32
+    return (n, other) if code & _RIGHT else (other, n)
+
+
+class _Merger:
+    """All pre-tokens as linked token lists in flat arrays, and the pairs (see the module docstring)."""
+
+    def __init__(self, words: list[str], counts: list[int]):
+        counts = np.asarray(counts, dtype=np.int64)
+        if counts.size and int(counts.max()) > _MAX_WEIGHT:  # (pair counts are int64; only weights are int32)
+            copies = -(-counts // _MAX_WEIGHT)  # a pre-token counted c times: ceil(c / max) copies
+            words = [w for w, k in zip(words, copies.tolist()) for _ in range(k)]
+            split = np.full(int(copies.sum()), _MAX_WEIGHT, dtype=np.int64)
+            split[np.cumsum(copies) - 1] = counts - (copies - 1) * _MAX_WEIGHT
+            counts = split
+        lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+        size = int(lengths.sum())
+        if size >= 2**31 - 1:
+            raise MemoryError(f"the distinct pre-tokens hold {size:,} bytes in all; this trainer handles up to"
+                              f" {2**31 - 2:,} (train on less text, or count pre-tokens on a sample)")
+        self.end = end = size  # the extra position after the last one
+        tok = np.empty(size + 1, dtype=np.int32)
+        tok[:size] = np.frombuffer("".join(words).encode("latin-1"), dtype=np.uint8)  # chr(byte) -> byte
+        tok[end] = -1
+        stops = np.cumsum(lengths)
+        nxt = np.arange(1, size + 2, dtype=np.int32)
+        nxt[stops - 1] = end
+        nxt[end] = end
+        prv = np.arange(-1, size, dtype=np.int32)
+        prv[stops - lengths] = end
+        prv[end] = end
+        weight = np.zeros(size + 1, dtype=np.int32)
+        weight[:size] = np.repeat(counts.astype(np.int32), lengths)
+        del counts, lengths, stops
+        self.tok, self.nxt, self.prv, self.weight = tok, nxt, prv, weight
+        self.pid = np.full(size + 1, -1, dtype=np.int32)
+        self.code = array("q")  # per pair id: its tokens, n << 32 | side | other (see _RIGHT)
+        self.start = array("q", [0])  # per pair id: where its positions start in the arena; then the end
+        self.count = np.zeros(0, dtype=np.int64)  # per pair id: its current count
+        self.arena = np.zeros(0, dtype=np.int32)
+        self._views()
+        self._byte_pairs()
+
+    @property
+    def pairs(self) -> int:
+        return len(self.code)
+
+    def _views(self) -> None:
+        """Memoryviews of the arrays, for element access from Python (faster than numpy's)."""
+        self.tok_, self.nxt_, self.prv_, self.pid_, self.weight_, self.count_ = map(
+            memoryview, (self.tok, self.nxt, self.prv, self.pid, self.weight, self.count))
+
+    def _room(self, pairs: int, positions: int) -> int:
+        """Room for `pairs` more pair ids and `positions` more arena entries; returns the arena's end."""
+        used = self.start[-1]
+        if self.pairs + pairs > self.count.size:
+            self.count = np.concatenate((self.count, np.zeros(max(pairs, self.count.size), dtype=np.int64)))
+            self._views()
+        if used + positions > self.arena.size:
+            self.arena = np.concatenate((self.arena[:used], np.empty(max(positions, used), dtype=np.int32)))
+        return used
+
+    def _byte_pairs(self) -> None:
+        """Ids, counts and positions of the pairs of two bytes, in bulk."""
+        tok = self.tok
+        at = np.flatnonzero(self.nxt[:-1] != self.end)  # positions with a next byte in the same word
+        keys = (tok[at].astype(np.int64) << 8 | tok[at + 1]) << 31 | at  # pair, then position
+        del at
+        keys.sort()
+        codes = keys >> 31
+        codes = (codes & 255) << 32 | codes >> 8  # (a, b) as b << 32 | a: "a, then the pair's newer token b"
+        self._add_pairs(codes, (keys & _OTHER).astype(np.int32))
+
+    def _add_pairs(self, codes: np.ndarray, positions: np.ndarray) -> tuple[list[int], list[int]]:
+        """New pair ids for the distinct `codes` (sorted, positions increasing within each); (ids, counts)."""
+        n = codes.size
+        if not n:
+            return [], []
+        starts = np.empty(n, dtype=bool)
+        starts[0] = True
+        np.not_equal(codes[1:], codes[:-1], out=starts[1:])
+        first = np.flatnonzero(starts)
+        k, base = first.size, self.pairs
+        used = self._room(k, n)
+        ids = np.cumsum(starts, dtype=np.int32)
+        ids += base - 1
+        self.pid.put(positions, ids)
+        counts = np.add.reduceat(self.weight.take(positions), first, dtype=np.int64)
+        self.count[base:base + k] = counts
+        self.code.frombytes(codes.take(first).tobytes())
+        first += used
+        self.start.pop()
+        self.start.frombytes(first.tobytes())
+        self.start.append(used + n)
+        self.arena[used:used + n] = positions
+        order = np.argsort(-counts, kind="stable")
+        return (order + base).tolist(), counts.take(order).tolist()
+
+    def merge(self, pair: int, new: int) -> tuple[list[int], list[int]]:
+        """Merge every occurrence of pair id `pair` into token `new`; returns the new pairs (ids, counts), most frequent first."""
+        where = self.arena[self.start[pair]:self.start[pair + 1]]
+        a, b = _pair_of(self.code[pair])
+        if where.size < NUMPY_MIN:
+            fresh = self._merge_one_by_one(pair, new, where.tolist())
+        else:
+            fresh = self._merge_all_at_once(pair, new, where, a == b)
+        self.count_[pair] = 0  # every occurrence is merged (or overlapped a merged one, in "a a a")
+        return fresh
+
+    def _merge_one_by_one(self, pair: int, new: int, where: list[int]) -> tuple[list[int], list[int]]:
+        """`merge` in plain Python, occurrence by occurrence (faster for a few occurrences)."""
+        used = self._room(2 * len(where), 2 * len(where))
+        tok, nxt, prv, pid, weight, count, end = (self.tok_, self.nxt_, self.prv_, self.pid_, self.weight_,
+                                                  self.count_, self.end)
+        base = self.pairs
+        fresh: dict[int, int] = {}  # x -> id of (x, new); ~y -> id of (new, y)
+        positions: list[list[int]] = []  # per new pair, its positions
+        for p in where:
+            if pid[p] != pair:  # stale, or an (a, a) occurrence overlapping the one just merged
+                continue
+            q = nxt[p]
+            left, right, w, pq = prv[p], nxt[q], weight[p], pid[q]
+            tok[p] = new
+            tok[q] = -1
+            pid[q] = -1
+            nxt[p] = right
+            if left != end:  # (x, a) -> (x, new); in "a b a b" x may be `new`, merged just before
+                count[pid[left]] -= w
+                x = tok[left]
+                j = fresh.get(x)
+                if j is None:
+                    fresh[x] = j = base + len(positions)
+                    positions.append([left])
+                    count[j] = w
+                else:
+                    positions[j - base].append(left)
+                    count[j] += w
+                pid[left] = j
+            if right != end:  # (b, y) -> (new, y)
+                count[pq] -= w
+                prv[right] = p
+                y = ~tok[right]
+                j = fresh.get(y)
+                if j is None:
+                    fresh[y] = j = base + len(positions)
+                    positions.append([p])
+                    count[j] = w
+                else:
+                    positions[j - base].append(p)
+                    count[j] += w
+                pid[p] = j
+            else:
+                pid[p] = -1
+        if not positions:
+            return [], []
+        high = new << 32
+        self.code.extend([high | (_RIGHT | ~o if o < 0 else o) for o in fresh])  # in id order
+        self.start.pop()
+        for pos in positions:
+            self.start.append(used)
+            self.arena[used:used + len(pos)] = pos
+            used += len(pos)
+        self.start.append(used)
+        stored = [count[j] for j in range(base, base + len(positions))]
+        ids = sorted(range(base, base + len(positions)), key=lambda j: -stored[j - base])
+        return ids, [stored[j - base] for j in ids]
+
+    def _merge_all_at_once(self, pair: int, new: int, where: np.ndarray, same: bool) -> tuple[list[int], list[int]]:
+        """`merge` with numpy, all occurrences at once (faster for many occurrences)."""
+        tok, nxt, prv, pid, end = self.tok, self.nxt, self.prv, self.pid, self.end
+        at = where[pid.take(where) == pair]  # the live occurrences, left to right
+        if same and at.size > 1:  # (a, a): in a run a a a ..., the 1st, 3rd, ... (what str.split takes)
+            at = _every_other_in_runs(at, nxt.take(at))
+        after = nxt.take(at)  # the position of b, merged away
+        left, right, w = prv.take(at), nxt.take(after), self.weight.take(at)
+        # (x, a) at `left` and (b, y) at `after` lose this occurrence. In "a b a b" the middle (b, a) is
+        # the right pair of the first occurrence and the left pair of the second: counted once.
+        has_left = left != end
+        has_left[1:] &= left[1:] != after[:-1]
+        has_right = right != end
+        left = left[has_left]
+        old = np.concatenate((pid.take(left), pid.take(after[has_right])))
+        np.subtract.at(self.count, old, np.concatenate((w[has_left], w[has_right])).astype(np.int64))
+        # Relink: `at` now holds the new token, `after` is gone.
+        tok.put(at, new)
+        tok.put(after, -1)
+        pid.put(after, -1)
+        pid.put(at, -1)
+        nxt.put(at, right)
+        prv.put(right, at)  # (prv[end] is never read)
+        # The new pairs: (x, new) at the live left neighbours, (new, y) at `at`; keys (side, other, position).
+        at, right = at[has_right], right[has_right]
+        keys = np.concatenate((tok.take(left).astype(np.int64) << 31 | left,
+                               (tok.take(right).astype(np.int64) | _RIGHT) << 31 | at))
+        keys.sort()
+        return self._add_pairs(keys >> 31 | new << 32, (keys & _OTHER).astype(np.int32))
+
+
+def _every_other_in_runs(at: np.ndarray, after: np.ndarray) -> np.ndarray:
+    """In runs of overlapping (a, a) occurrences (a a a ...), the 1st, 3rd, ...: what str.split takes."""
+    overlaps = after[:-1] == at[1:]
+    if not overlaps.any():
+        return at
+    index = np.arange(at.size)
+    run_start = np.maximum.accumulate(np.where(np.concatenate(([True], ~overlaps)), index, 0))
+    return at[(index - run_start) % 2 == 0]
+
+
+def merge_loop(words: list[str], counts: list[int], vocab: dict[int, bytes], num_merges: int,
+               progress: bool | None) -> list[tuple[bytes, bytes]]:
+    """Up to `num_merges` merges of the pre-tokens `words` (str of chr(byte)) with `counts`; adds to `vocab`."""
+    data = _Merger(words, counts)
+    inv = [inverted_key(vocab[i]) for i in range(len(vocab))]
+    heap = []
+    for i, (code, c) in enumerate(zip(data.code, data.count_)):
+        a, b = _pair_of(code)
+        heap.append((-c, inv[a] + inv[b], i))
+    heapq.heapify(heap)
+    batches: dict[int, tuple[list[int], list[int], int]] = {}  # number -> (pair ids, their counts, next index)
+    numbers = itertools.count()
+    merges: list[tuple[bytes, bytes]] = []
+    bar = progress_bar(progress, num_merges, "merging", "merge")
+    while len(merges) < num_merges and heap:
+        neg, key, item = heapq.heappop(heap)
+        if key == _BATCH:  # open a batch: push its pairs of this count one by one, the rest stays a batch
+            ids, stored, i = batches.pop(item)
+            count = data.count_
+            while i < len(ids) and stored[i] == -neg:
+                c = count[ids[i]]
+                if c:
+                    a, b = _pair_of(data.code[ids[i]])
+                    heapq.heappush(heap, (-c, inv[a] + inv[b], ids[i]))
+                i += 1
+            if i < len(ids) and stored[i]:
+                batches[item] = (ids, stored, i)
+                heapq.heappush(heap, (-stored[i], _BATCH, item))
+            continue
+        current = data.count_[item]
+        if current != -neg:  # stale: the count went down since this entry was pushed
+            if current > 0:
+                heapq.heappush(heap, (-current, key, item))
+            continue
+        a, b = _pair_of(data.code[item])
+        new = len(vocab)
+        vocab[new] = vocab[a] + vocab[b]
+        merges.append((vocab[a], vocab[b]))
+        inv.append(inv[a][:-2] + inv[b])
+        ids, stored = data.merge(item, new)
+        if ids and stored[0]:
+            number = next(numbers)
+            batches[number] = (ids, stored, 0)
+            heapq.heappush(heap, (-stored[0], _BATCH, number))
+        bar.update(1)
+    bar.close()
+    return merges
