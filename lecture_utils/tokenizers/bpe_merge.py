@@ -221,15 +221,13 @@ class _Merger:
             return [], []
         high = new << 32
         self.code.extend([high | (_RIGHT | ~o if o < 0 else o) for o in fresh])  # in id order
+        starts = list(itertools.accumulate(map(len, positions), initial=used))
         self.start.pop()
-        for pos in positions:
-            self.start.append(used)
-            self.arena[used:used + len(pos)] = pos
-            used += len(pos)
-        self.start.append(used)
-        stored = [count[j] for j in range(base, base + len(positions))]
-        ids = sorted(range(base, base + len(positions)), key=lambda j: -stored[j - base])
-        return ids, [stored[j - base] for j in ids]
+        self.start.extend(starts)
+        self.arena[used:starts[-1]] = list(itertools.chain.from_iterable(positions))
+        stored = self.count[base:base + len(positions)].tolist()
+        order = sorted(range(len(positions)), key=stored.__getitem__, reverse=True)
+        return [base + j for j in order], [stored[j] for j in order]
 
     def _merge_all_at_once(self, pair: int, new: int, where: np.ndarray, same: bool) -> tuple[list[int], list[int]]:
         """`merge` with numpy, all occurrences at once (faster for many occurrences)."""
