@@ -14,6 +14,7 @@ from lecture_utils.tokenizers.pretokenize import (
     find_cut_forward,
     inside_special,
     iter_blocks,
+    piece_regex,
     pretokenize,
     split_specials,
 )
@@ -63,6 +64,22 @@ def test_every_reported_cut_is_safe(text):
     for c in range(1, len(text)):
         if find_cut(text, c, c - 1) == c:  # c is a cut point
             assert pieces(text[:c]) + pieces(text[c:]) == full, c
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(tricky_text, any_text), min_size=1, max_size=4), st.randoms(use_true_random=False))
+def test_whitespace_led_pieces_join_in_any_order(texts, rng):
+    """bpe_count's pieces: every boundary is a cut, and the inner pieces of any texts join in any order."""
+    rule = piece_regex("gpt2")
+    inner = []
+    for text in texts:
+        found = rule.findall(text)
+        assert "".join(found) == text
+        assert [w for p in found for w in pieces(p)] == pieces(text)
+        inner += found[1:-1]  # the first may start without whitespace, the last may be whitespace only
+    rng.shuffle(inner)
+    assert pretokenize("".join(inner)) == [w for p in inner for w in pieces(p)]
+    assert piece_regex("cl100k_base") is None and piece_regex(r"\w+|\s") is None
 
 
 @settings(max_examples=200, deadline=None)

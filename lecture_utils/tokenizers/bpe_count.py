@@ -6,19 +6,19 @@
 How a file is read (the same way `BPETokenizer.encode_file` reads it, so training and encoding see the
 same text): raw bytes, decoded as UTF-8, no newline translation (a CRLF stays "\\r\\n").
 
-1. **Chunks.** The file is cut into byte ranges, one per task, like CS336's `find_chunk_boundaries`:
-   each boundary is moved forward to the next *safe* point, the start of a special token or a safe
-   cut of the pre-tokenization pattern (`pretokenize.find_cut_forward`, never inside a special token),
-   so cutting never changes a single pre-token. These are exactly `encode_file`'s cut points (the
-   same code), so training and encoding cut a file alike.
-2. **Counting.** The parent cuts the file into blocks of about `BLOCK_BYTES` (again at safe points) and
-   groups them into tasks of at most `TASK_BYTES`. Worker processes (fresh `python` processes that import
-   only this module and `pretokenize.py`: no numpy, no IPython, not the user's script) read a task's
-   blocks, cut out the special tokens (`pretokenize.split_specials`) and count. For the GPT-2 family they
-   count whitespace-led *pieces* first and pre-tokenize each distinct piece once (`_PieceCounter`: the
-   same counts, fewer regex calls). Each task sends back one Counter of *distinct* pre-tokens; the parent
-   adds them up. Memory therefore grows with the number of distinct pre-tokens, not with the file (plus
-   one block and at most `MAX_PIECES` distinct pieces per worker).
+1. **Blocks and tasks.** The parent cuts the file into blocks of about `BLOCK_BYTES`, like CS336's
+   `find_chunk_boundaries`: each boundary is moved forward to the next *safe* point, the start of a
+   special token or a safe cut of the pre-tokenization pattern (`pretokenize.find_cut_forward`, never
+   inside a special token), so cutting never changes a single pre-token. These are exactly
+   `encode_file`'s cut points (the same code), so training and encoding cut a file alike. Consecutive
+   blocks make one task of at most `TASK_BYTES` (at least two tasks per worker).
+2. **Counting.** Worker processes (fresh `python` processes that import only this module and
+   `pretokenize.py`: no numpy, no IPython, not the user's script) read a task's blocks, cut out the
+   special tokens (`pretokenize.split_specials`) and count. For the GPT-2 family they count
+   whitespace-led *pieces* first and pre-tokenize each distinct piece once (`_PieceCounter`: the same
+   counts, fewer regex calls). Each task sends back one Counter of *distinct* pre-tokens; the parent adds
+   them up. Memory therefore grows with the number of distinct pre-tokens, not with the file (plus one
+   block and at most `MAX_PIECES` distinct pieces per worker).
 3. A tqdm bar shows the bytes counted (on when stderr is a terminal, or with progress=True).
 
 Deliberate simplification: a stretch of text with no safe cut at all (a pattern of your own without
@@ -35,7 +35,7 @@ import subprocess
 import sys
 import threading
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from .pretokenize import iter_blocks, piece_regex, pretokenize, split_specials
@@ -229,30 +229,35 @@ def _in_workers(tasks: list, n: int) -> Iterator:
             done.put((False, RuntimeError(f"a pre-token counting worker process died ({err!r}); its error, if any,"
                                           " is printed above; num_processes=1 counts without workers")))
         finally:
-            proc.stdin.close()
+            try:
+                proc.stdin.close()  # end of input: the worker exits
+            except OSError:
+                pass
 
     threads = [threading.Thread(target=feed, args=(p,), daemon=True) for p in procs]
     for t in threads:
         t.start()
+    finished = False
     try:
         for _ in tasks:
             ok, value = done.get()
             if not ok:
                 raise value
             yield value
+        finished = True
     finally:
-        for t in threads:  # after an error the others' queued tasks are dropped, running ones killed
-            while True:
-                try:
-                    todo.get_nowait()
-                except queue.Empty:
-                    break
-        for p in procs:
+        while True:  # after an error or Ctrl-C: no new tasks, and the running ones are stopped
             try:
-                p.wait(timeout=10 if done.qsize() == 0 else 0.1)
-            except subprocess.TimeoutExpired:
+                todo.get_nowait()
+            except queue.Empty:
+                break
+        for p in procs:
+            if not finished:
                 p.kill()
-                p.wait()
+            p.wait()
+        for t in threads:
+            t.join()
+        for p in procs:
             p.stdout.close()
 
 
@@ -269,7 +274,7 @@ def _check_processes(num_processes: object) -> int:
 
 
 def mp_context():
-    """'fork' where it is safe and available (fast start), else the platform's default start method."""
+    """'fork' where it is safe and available (fast start), else 'spawn' (counting starts its own workers)."""
     if "fork" in multiprocessing.get_all_start_methods() and sys.platform.startswith("linux"):
         try:
             single_threaded = len(os.listdir("/proc/self/task")) == 1
@@ -313,13 +318,16 @@ def count_file(path: Path, specials: Sequence[str], pattern: str, num_processes:
     bar = progress_bar(progress, size, "counting pre-tokens", "B", unit_scale=True)
     results = map(_count_range, tasks) if workers == 1 or len(tasks) == 1 else _in_workers(tasks, min(workers,
                                                                                                       len(tasks)))
-    for part, done in results:
-        if counts:
-            counts.update(part)
-        else:
-            counts = part
-        bar.update(done)
-    bar.close()
+    try:
+        for part, done in results:
+            if counts:
+                counts.update(part)
+            else:
+                counts = part
+            bar.update(done)
+    finally:
+        getattr(results, "close", lambda: None)()  # stops the workers if counting failed
+        bar.close()
     return counts
 
 
