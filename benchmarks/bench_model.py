@@ -5,8 +5,10 @@ output head, RoPE theta, no biases, RMSNorm eps) and are first checked to comput
 from the same weights (our interleaved RoPE pairs become Llama's half-split pairs by permuting the
 rows of W_Q and W_K). Then each runs full training steps (forward, cross-entropy, backward, gradient
 clipping, AdamW) on the same batches, interleaved repeat by repeat so that a noisy, shared machine
-hurts both equally. Reported: tokens/s (median over repeats, with min-max spread), the ratio ours/HF,
-and MFU = tokens/s x training FLOPs per token (lecture_utils.flops, standard accounting) / the matmul
+hurts both equally. Reported: tokens/s (median over repeats, with min-max spread), the ratio ours/HF
+(median over repeats of the ratio within each adjacent pair, so slow drifts in the machine's load cancel),
+the same paired ratio in process CPU time (less sensitive to other processes taking the cores; with
+several threads it also counts threads waiting for each other), and MFU = tokens/s x training FLOPs per token (lecture_utils.flops, standard accounting) / the matmul
 peak of this machine measured in the same process: the best of many warm runs of large square float32
 (or bf16) matmuls, probed before the models and again between their repeats, so a busy moment cannot
 lower the peak (which would overstate MFU); the median probe is printed beside it.
@@ -166,20 +168,24 @@ def bench_config(label: str, cfg: ModelConfig, args, device: torch.device, probe
     sync(device)
     tokens_per_step = args.batch_size * cfg.context_length
     speeds: dict[str, list[float]] = {r.name: [] for r in runners}
+    cpu_speeds: dict[str, list[float]] = {r.name: [] for r in runners}  # tokens per CPU-second of this process
     for rep in range(args.repeats):
         for r in runners if rep % 2 == 0 else runners[::-1]:  # alternate the order between repeats
             sync(device)
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             for i in range(args.steps):
                 r.step(i)
             sync(device)
             speeds[r.name].append(tokens_per_step * args.steps / (time.perf_counter() - t0))
+            cpu_speeds[r.name].append(tokens_per_step * args.steps / (time.process_time() - c0))
         probes += matmul_probe(device, dtype, peak_sizes(device)[-1:], runs=2)  # the peak, under the same load
     rows = []
     for name, values in speeds.items():
         rows.append(dict(config=label, model=name, params=count_parameters(cfg), tokens_per_s=statistics.median(values),
                          spread=(min(values), max(values)), logit_diff=diff))
-    rows[0]["ratio"] = rows[0]["tokens_per_s"] / rows[1]["tokens_per_s"]
+    ours, theirs = (r.name for r in runners)
+    rows[0]["ratio"] = statistics.median(a / b for a, b in zip(speeds[ours], speeds[theirs]))  # paired, per repeat
+    rows[0]["cpu_ratio"] = statistics.median(a / b for a, b in zip(cpu_speeds[ours], cpu_speeds[theirs]))
     return rows
 
 
@@ -215,14 +221,16 @@ def main(argv: list[str] | None = None) -> None:
     print(f"measured {args.precision} matmul peak: {peak / 1e9:,.1f} GFLOP/s (best of {len(probes)} warm square "
           f"matmuls of sizes {', '.join(map(str, peak_sizes(device)))}; median {statistics.median(probes) / 1e9:,.1f}, "
           f"min {min(probes) / 1e9:,.1f})\n")
-    print("| config | params | context | model | tokens/s (median) | min-max | ours / HF | MFU |")
-    print("|---|---:|---:|---|---:|---:|---:|---:|")
+    print("ours / HF: median over repeats of the paired tokens/s ratio (wall clock); CPU: the same in process CPU time\n")
+    print("| config | params | context | model | tokens/s (median) | min-max | ours / HF | ours / HF (CPU) | MFU |")
+    print("|---|---:|---:|---|---:|---:|---:|---:|---:|")
     for row in rows:
         cfg = CONFIGS[row["config"]]
         ratio = f"{row['ratio']:.2f}" if "ratio" in row else ""
+        cpu_ratio = f"{row['cpu_ratio']:.2f}" if "cpu_ratio" in row else ""
         print(f"| {row['config']} (d={cfg.d_model}, L={cfg.num_layers}) | {row['params'] / 1e6:.1f}M | {cfg.context_length} "
               f"| {row['model']} | {row['tokens_per_s']:,.0f} | {row['spread'][0]:,.0f}-{row['spread'][1]:,.0f} "
-              f"| {ratio} | {100 * row['mfu']:.0f}% |")
+              f"| {ratio} | {cpu_ratio} | {100 * row['mfu']:.0f}% |")
 
 
 if __name__ == "__main__":

@@ -222,9 +222,27 @@ class RotaryPositionalEmbedding(nn.Module):
         return rotated.flatten(-2).to(x.dtype)  # (..., T, d_k), pairs back in interleaved order
 
 
+class _SiLU(torch.autograd.Function):
+    """z * sigmoid(z) with a hand-written backward: one saved sigmoid instead of autograd's product-rule passes."""
+
+    @staticmethod
+    def forward(ctx, z: Tensor) -> Tensor:
+        s = torch.sigmoid(z)  # (...,)
+        out = z * s  # (...,)
+        ctx.save_for_backward(s, out)
+        return out
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad_out: Tensor) -> Tensor:
+        s, out = ctx.saved_tensors
+        # d/dz z s(z) = s + z s (1 - s) = s + out - out * s: two passes, then one for the chain rule
+        return torch.addcmul(out, out, s, value=-1).add_(s).mul_(grad_out)
+
+
 def silu(x: Tensor) -> Tensor:
     """SiLU (swish): z * sigmoid(z), smooth and non-monotonic near 0; equals torch.nn.functional.silu."""
-    return x * torch.sigmoid(x)
+    return _SiLU.apply(x)
 
 
 class SwiGLU(nn.Module):

@@ -81,6 +81,15 @@ def test_silu_matches_torch_values_and_gradients(dtype):
         torch.testing.assert_close(x.grad, ref.grad)
 
 
+def test_silu_hand_written_backward_passes_gradcheck():
+    z = torch.cat([torch.linspace(-12, 12, 25), torch.tensor([0.0, 1e-4, -1e-4])]).double().requires_grad_(True)
+    assert torch.autograd.gradcheck(M.silu, (z,))
+    g = torch.randn(28, dtype=torch.float64)
+    (grad,) = torch.autograd.grad(M.silu(z), z, g)
+    zd = z.detach()
+    torch.testing.assert_close(grad, g * torch.autograd.grad((zd.requires_grad_() * torch.sigmoid(zd)).sum(), zd)[0])
+
+
 def test_swiglu_uses_the_projects_silu(monkeypatch):
     ffn = M.SwiGLU(12, 20)
     calls = []
