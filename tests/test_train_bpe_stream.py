@@ -161,3 +161,14 @@ def test_workers_import_only_the_counting_code(tmp_path):
     assert run.stderr.decode().strip() == str(["lecture_utils", "lecture_utils.tokenizers",
                                                "lecture_utils.tokenizers.base", "lecture_utils.tokenizers.bpe_count",
                                                "lecture_utils.tokenizers.pretokenize"])
+
+
+def test_byte_keys_never_clash_with_text_keys(tmp_path):
+    """"é" as bytes-as-latin-1 is "Ã©": both in one file must stay two pre-tokens (counted apart)."""
+    text = "é Ã© é Ã©Ã© xé " * 50
+    path = tmp_path / "latin.txt"
+    path.write_text(text, encoding="utf-8")
+    counts = bpe_count.count_file(path, [], "gpt2", 1, False, as_bytes=True)
+    expected = _reference_counts(text, [], "gpt2")
+    assert counts == Counter({w.encode("utf-8").decode("latin-1"): c for w, c in expected.items()})
+    assert train_bpe(path, 270) == train_bpe_from_text(text, 270)

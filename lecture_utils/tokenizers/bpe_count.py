@@ -183,8 +183,9 @@ def _count_range(task: tuple) -> tuple[Counter, int]:
             if part:
                 counter.add(part)
     counts = counter.result()
-    if as_bytes:  # keys as latin-1 str of the UTF-8 bytes: what the merge loop works on
-        counts = Counter({w.encode("utf-8").decode("latin-1"): c for w, c in counts.items()})
+    if as_bytes:  # keys as latin-1 str of the UTF-8 bytes, what the merge loop works on (ASCII keys stay)
+        wide = {w.encode("utf-8").decode("latin-1"): counts.pop(w) for w in [w for w in counts if not w.isascii()]}
+        counts.update(wide)  # no clash: every new key has a character >= U+0080, every old one is ASCII
     return counts, bounds[-1] - bounds[0]
 
 
