@@ -127,18 +127,25 @@ class _Merger:
         return used
 
     def _byte_pairs(self) -> None:
-        """Ids, counts and positions of the pairs of two bytes, in bulk."""
-        tok = self.tok
-        at = np.flatnonzero(self.nxt[:-1] != self.end)  # positions with a next byte in the same word
-        keys = (tok[at].astype(np.int64) << 8 | tok[at + 1]) << 31 | at  # pair, then position
-        del at
+        """Ids, counts and positions of the pairs of two bytes, in bulk (in place where it can: memory)."""
+        tok, size = self.tok, self.end
+        keys = tok[:-1].astype(np.int64)
+        keys <<= 8
+        keys[:-1] |= tok[1:-1]
+        keys <<= 31
+        keys |= np.arange(size, dtype=np.int64)  # pair, then position
+        keys = keys[self.nxt[:-1] != self.end]  # positions with a next byte in the same word
         keys.sort()
-        codes = keys >> 31
-        codes = (codes & 255) << 32 | codes >> 8  # (a, b) as b << 32 | a: "a, then the pair's newer token b"
-        self._add_pairs(codes, (keys & _OTHER).astype(np.int32))
+        positions = (keys & _OTHER).astype(np.int32)
+        keys >>= 31
+        self._add_pairs(keys, positions, byte_pairs=True)
 
-    def _add_pairs(self, codes: np.ndarray, positions: np.ndarray) -> tuple[list[int], list[int]]:
-        """New pair ids for the distinct `codes` (sorted, positions increasing within each); (ids, counts)."""
+    def _add_pairs(self, codes: np.ndarray, positions: np.ndarray, byte_pairs: bool = False,
+                   ) -> tuple[np.ndarray | list[int], np.ndarray | list[int]]:
+        """New pair ids for the distinct `codes` (sorted, positions increasing within each); (ids, counts).
+
+        `codes` are pair codes (see _RIGHT), or for `byte_pairs` 256 a + b.
+        """
         n = codes.size
         if not n:
             return [], []
@@ -153,16 +160,19 @@ class _Merger:
         self.pid.put(positions, ids)
         counts = np.add.reduceat(self.weight.take(positions), first, dtype=np.int64)
         self.count[base:base + k] = counts
-        self.code.frombytes(codes.take(first).tobytes())
+        values = codes.take(first)
+        if byte_pairs:  # (a, b) as b << 32 | a: "a, then the pair's newer token b"
+            values = (values & 255) << 32 | values >> 8
+        self.code.frombytes(values.tobytes())
         first += used
         self.start.pop()
         self.start.frombytes(first.tobytes())
         self.start.append(used + n)
         self.arena[used:used + n] = positions
         order = np.argsort(-counts, kind="stable")
-        return (order + base).tolist(), counts.take(order).tolist()
+        return order + base, counts.take(order)  # (arrays: 16 bytes a pair while it waits in its batch)
 
-    def merge(self, pair: int, new: int) -> tuple[list[int], list[int]]:
+    def merge(self, pair: int, new: int) -> tuple[np.ndarray | list[int], np.ndarray | list[int]]:
         """Merge every occurrence of pair id `pair` into token `new`; returns the new pairs (ids, counts), most frequent first."""
         where = self.arena[self.start[pair]:self.start[pair + 1]]
         a, b = _pair_of(self.code[pair])
@@ -229,7 +239,7 @@ class _Merger:
         order = sorted(range(len(positions)), key=stored.__getitem__, reverse=True)
         return [base + j for j in order], [stored[j] for j in order]
 
-    def _merge_all_at_once(self, pair: int, new: int, where: np.ndarray, same: bool) -> tuple[list[int], list[int]]:
+    def _merge_all_at_once(self, pair: int, new: int, where: np.ndarray, same: bool) -> tuple[np.ndarray, np.ndarray]:
         """`merge` with numpy, all occurrences at once (faster for many occurrences)."""
         tok, nxt, prv, pid, end = self.tok, self.nxt, self.prv, self.pid, self.end
         at = where[pid.take(where) == pair]  # the live occurrences, left to right
@@ -280,7 +290,7 @@ def merge_loop(words: list[str], counts: list[int], vocab: dict[int, bytes], num
         a, b = _pair_of(code)
         heap.append((-c, inv[a] + inv[b], i))
     heapq.heapify(heap)
-    batches: dict[int, tuple[list[int], list[int], int]] = {}  # number -> (pair ids, their counts, next index)
+    batches: dict[int, tuple] = {}  # number -> (pair ids, their counts when made, next index)
     numbers = itertools.count()
     merges: list[tuple[bytes, bytes]] = []
     bar = progress_bar(progress, num_merges, "merging", "merge")
@@ -290,14 +300,14 @@ def merge_loop(words: list[str], counts: list[int], vocab: dict[int, bytes], num
             ids, stored, i = batches.pop(item)
             count = data.count_
             while i < len(ids) and stored[i] == -neg:
-                c = count[ids[i]]
-                if c:
-                    a, b = _pair_of(data.code[ids[i]])
-                    heapq.heappush(heap, (-c, inv[a] + inv[b], ids[i]))
+                j = int(ids[i])
+                if count[j]:
+                    a, b = _pair_of(data.code[j])
+                    heapq.heappush(heap, (-count[j], inv[a] + inv[b], j))
                 i += 1
             if i < len(ids) and stored[i]:
                 batches[item] = (ids, stored, i)
-                heapq.heappush(heap, (-stored[i], _BATCH, item))
+                heapq.heappush(heap, (-int(stored[i]), _BATCH, item))
             continue
         current = data.count_[item]
         if current != -neg:  # stale: the count went down since this entry was pushed
@@ -310,10 +320,10 @@ def merge_loop(words: list[str], counts: list[int], vocab: dict[int, bytes], num
         merges.append((vocab[a], vocab[b]))
         inv.append(inv[a][:-2] + inv[b])
         ids, stored = data.merge(item, new)
-        if ids and stored[0]:
+        if len(ids) and stored[0]:
             number = next(numbers)
             batches[number] = (ids, stored, 0)
-            heapq.heappush(heap, (-stored[0], _BATCH, number))
+            heapq.heappush(heap, (-int(stored[0]), _BATCH, number))
         bar.update(1)
     bar.close()
     return merges
