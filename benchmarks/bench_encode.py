@@ -10,6 +10,14 @@ single-threaded `encode` on the same text, and checks that the ids are identical
 median and the worst ratio (ours / tiktoken throughput, higher is better) over the repeats.
 
 Run:  .venv/bin/python benchmarks/bench_encode.py [--repeat 3] [--encoding gpt2]
+
+`--file PATH` instead measures `encode_file` on a big file (all cores, or `--processes N`) against
+single-threaded tiktoken, each in a fresh process: wall time, our peak memory (PSS of the process tree,
+sampled from /proc), and the ids compared. tiktoken encodes the file in 64 MB segments cut at safe
+points (`encode_file.chunk_boundaries`: the same ids as one call, without holding ~10 GB of Python ints
+for a 1 GB file); its time is the sum of its `encode` calls. E.g. the 1 GB generated corpus:
+  .venv/bin/python benchmarks/textgen.py ... (see bench_tokenizers.py: textgen.generate(path, 1000, "mixed", seed=2))
+  .venv/bin/python benchmarks/bench_encode.py --file /tmp/lecture_bench/mixed_1000mb.txt --repeat 1
 """
 from __future__ import annotations
 
@@ -47,6 +55,72 @@ def cjk_share(text: str) -> float:
     return cjk / len(text.encode("utf-8"))
 
 
+OURS_FILE = """
+import json, resource, sys, time
+sys.path.insert(0, {root!r})
+from lecture_utils.tokenizers import BPETokenizer
+encoding, path, npy, processes, out = sys.argv[1:6]
+tok = BPETokenizer.from_tiktoken(encoding)
+start = time.perf_counter()
+tok.encode_file(path, npy, num_processes=int(processes) or None, progress=False)
+seconds = time.perf_counter() - start
+children = resource.getrusage(resource.RUSAGE_CHILDREN)
+with open(out, "w", encoding="utf-8") as f:
+    json.dump({{"seconds": seconds, "cpu": time.process_time() + children.ru_utime + children.ru_stime}}, f)
+"""
+
+TIKTOKEN_SEGMENTS = """
+import json, sys, time
+import numpy as np
+sys.path.insert(0, {root!r})
+from lecture_utils.encodings import get_encoding
+from lecture_utils.tokenizers.encode_file import chunk_boundaries, read_text_range
+from lecture_utils.tokenizers.pretokenize import PATTERNS
+encoding, path, npy, out = sys.argv[1:5]
+enc = get_encoding(encoding)
+name = next(n for n, p in PATTERNS.items() if p == enc._pat_str)
+ours = np.load(npy, mmap_mode="r")
+seconds, cpu, done, same = 0.0, 0.0, 0, True
+bounds = chunk_boundaries(path, sorted(enc.special_tokens_set), name, 64 << 20)
+for a, b in zip(bounds, bounds[1:]):
+    text = read_text_range(path, a, b)
+    start, start_cpu = time.perf_counter(), time.process_time()
+    ids = enc.encode(text, allowed_special="all")  # single-threaded
+    seconds += time.perf_counter() - start
+    cpu += time.process_time() - start_cpu
+    same = same and bool((np.asarray(ids, dtype=ours.dtype) == ours[done:done + len(ids)]).all())
+    done += len(ids)
+    del text, ids
+with open(out, "w", encoding="utf-8") as f:
+    json.dump({{"seconds": seconds, "cpu": cpu, "identical": same and done == len(ours), "tokens": done}}, f)
+"""
+
+
+def bench_file(path: Path, encoding: str, repeat: int, processes: int) -> None:
+    """encode_file on `path` vs single-threaded tiktoken, fresh processes, interleaved; prints one row per repeat."""
+    import os
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from bench_tokenizers import run_measured  # the PSS sampler of the training benchmark
+
+    root = str(Path(__file__).resolve().parent.parent)
+    mb = path.stat().st_size / 1e6
+    npy = path.with_name(path.stem + f".{encoding}.npy")
+    print(f"encode_file {path.name} ({mb:.0f} MB, {encoding}, {processes or 'all'} processes) vs tiktoken 1 thread")
+    ratios = []
+    for r in range(repeat):
+        load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
+        ours_s, peak, ours = run_measured(OURS_FILE.format(root=root), [encoding, str(path), str(npy), str(processes)])
+        theirs_s, _, theirs = run_measured(TIKTOKEN_SEGMENTS.format(root=root), [encoding, str(path), str(npy)])
+        ratios.append(theirs_s / ours_s)
+        print(f"  round {r + 1}: ours {mb / ours_s:.2f} MB/s ({ours_s:.1f} s wall, {ours['cpu']:.1f} s CPU), peak"
+              f" {peak:.0f} MB; tiktoken {mb / theirs_s:.2f} MB/s ({theirs_s:.1f} s, {theirs['cpu']:.1f} s CPU); ratio {theirs_s / ours_s:.2f};"
+              f" ids {'identical' if theirs['identical'] else 'DIFFER'} ({theirs['tokens']:,} tokens); load {load}",
+              flush=True)
+    npy.unlink(missing_ok=True)
+    print(f"ratio median {statistics.median(ratios):.2f}, worst {min(ratios):.2f}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
@@ -55,7 +129,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--prose-mb", type=float, default=10)
     parser.add_argument("--zh-mb", type=float, default=4.3)
     parser.add_argument("--only", nargs="*", help="text kinds to run (default: all)")
+    parser.add_argument("--file", type=Path, help="measure encode_file on this file instead (see above)")
+    parser.add_argument("--processes", type=int, default=0, help="encode_file processes (0: all cores)")
     args = parser.parse_args(argv)
+    if args.file is not None:
+        if not args.file.is_file():
+            parser.error(f"--file {args.file}: no such file")
+        bench_file(args.file, args.encoding, args.repeat, args.processes)
+        return 0
 
     from lecture_utils.encodings import get_encoding
     from lecture_utils.tokenizers import BPETokenizer

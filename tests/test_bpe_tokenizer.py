@@ -186,6 +186,23 @@ def test_encode_iterable_is_lazy(gpt2):
     assert len(first) == 1000  # returned although the input never ends: memory stays bounded
 
 
+
+def test_encode_leaves_the_garbage_collector_as_it_was(gpt2):
+    import gc
+
+    assert gc.isenabled()
+    assert gpt2.encode("gc stays on 你好") == gpt2.encode_ordinary("gc stays on 你好")
+    assert gc.isenabled()
+    with pytest.raises(ValueError, match="surrogate"):
+        gpt2.encode("lone \ud800 surrogate")  # an error inside the paused stretch still resumes it
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        gpt2.encode("left off when it was off")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
 # --- decoding ----------------------------------------------------------------------------------------
 
 def test_decode_partial_utf8_never_raises(gpt2):

@@ -47,6 +47,7 @@ Deliberate simplification: the cache is a plain dict that is emptied when full r
 """
 from __future__ import annotations
 
+import gc
 import hashlib
 import heapq
 import json
@@ -347,12 +348,22 @@ class BPETokenizer(Tokenizer):
         return index
 
     def _encode_ordinary(self, text: str, out: list[int]) -> None:
-        """Append the ids of text that holds no special token."""
+        """Append the ids of text that holds no special token.
+
+        The cyclic garbage collector is paused meanwhile (and resumed after, if it was on): encoding
+        makes no reference cycles, and its passes over the big young lists cost ~5% of a cold encode.
+        """
         lookup = self._cache.__getitem__
         pattern = self.pattern
         blocks = iter_blocks(text, ENCODE_BLOCK, pattern=pattern) if len(text) > ENCODE_BLOCK else (text,)
-        for block in blocks:
-            out += chain.from_iterable(map(lookup, pretokenize(block, pattern)))
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            for block in blocks:
+                out += chain.from_iterable(map(lookup, pretokenize(block, pattern)))
+        finally:
+            if collecting:
+                gc.enable()
 
     def encode(self, text: str) -> list[int]:
         """Text to ids: `BPETokenizer.from_tiktoken("gpt2").encode("Hello, world!") -> [15496, 11, 995, 0]`."""
