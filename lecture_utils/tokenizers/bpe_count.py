@@ -12,13 +12,14 @@ same text): raw bytes, decoded as UTF-8, no newline translation (a CRLF stays "\
    inside a special token), so cutting never changes a single pre-token. These are exactly
    `encode_file`'s cut points (the same code), so training and encoding cut a file alike. Consecutive
    blocks make one task of at most `TASK_BYTES` (at least two tasks per worker).
-2. **Counting.** Worker processes (fresh `python` processes that import only this module and
-   `pretokenize.py`: no numpy, no IPython, not the user's script) read a task's blocks, cut out the
-   special tokens (`pretokenize.split_specials`) and count. For the GPT-2 family they count
-   whitespace-led *pieces* first and pre-tokenize each distinct piece once (`_PieceCounter`: the same
-   counts, fewer regex calls). Each task sends back one Counter of *distinct* pre-tokens; the parent adds
-   them up. Memory therefore grows with the number of distinct pre-tokens, not with the file (plus one
-   block and at most `MAX_PIECES` distinct pieces per worker).
+2. **Counting.** This process and `num_processes - 1` worker processes (fresh `python` processes that
+   import only this module and `pretokenize.py`: no numpy, no IPython, not the user's script) take tasks
+   from one queue; each reads a task's blocks, cuts out the special tokens (`pretokenize.split_specials`)
+   and counts. For the GPT-2 family it counts whitespace-led *pieces* first and pre-tokenizes each
+   distinct piece once (`_PieceCounter`: the same counts, fewer regex calls). Each task gives one Counter
+   of *distinct* pre-tokens, and this process adds them up. Memory therefore grows with the number of
+   distinct pre-tokens, not with the file (plus one block and at most `MAX_PIECES` distinct pieces per
+   process).
 3. A tqdm bar shows the bytes counted (on when stderr is a terminal, or with progress=True).
 
 Deliberate simplification: a stretch of text with no safe cut at all (a pattern of your own without
@@ -208,7 +209,7 @@ def _serve() -> None:
 
 
 def _in_workers(tasks: list, n: int) -> Iterator:
-    """`_count_range(task)` for each task, in n worker processes, in the order they finish."""
+    """`_count_range(task)` for each task, here and in n worker processes, in the order they finish."""
     todo: queue.SimpleQueue = queue.SimpleQueue()
     for task in tasks:
         todo.put(task)
@@ -240,10 +241,17 @@ def _in_workers(tasks: list, n: int) -> Iterator:
         t.start()
     finished = False
     try:
-        for _ in tasks:
-            ok, value = done.get()
+        remaining = len(tasks)
+        while remaining:
+            try:  # this process counts too (one process fewer to hold in memory)
+                task = todo.get_nowait()
+            except queue.Empty:
+                ok, value = done.get()
+            else:
+                ok, value = True, _count_range(task)
             if not ok:
                 raise value
+            remaining -= 1
             yield value
         finished = True
     finally:
@@ -317,8 +325,8 @@ def count_file(path: Path, specials: Sequence[str], pattern: str, num_processes:
              for bounds in _tasks(path, size, n_tasks, specials, pattern)]
     counts: Counter = Counter()
     bar = progress_bar(progress, size, "counting pre-tokens", "B", unit_scale=True)
-    results = map(_count_range, tasks) if workers == 1 or len(tasks) == 1 else _in_workers(tasks, min(workers,
-                                                                                                      len(tasks)))
+    helpers = min(workers, len(tasks)) - 1  # worker processes besides this one
+    results = _in_workers(tasks, helpers) if helpers else map(_count_range, tasks)
     try:
         for part, done in results:
             if counts:
