@@ -2,19 +2,24 @@
 
 Long commands get only what keeps them short (a server started, queried and stopped; a sweep's quick
 mode; one notebook instead of ten), and none of them may change a file that git tracks.
+
+Nothing is run twice: `train --config tiny` runs once (the `--resume` command continues a copy of that run),
+and the two scaling commands run once per session (conftest.scaling_readme_runs; test_scaling_cli checks
+their numbers). The full sweep's shortened form is `sweep --quick`, the same run as the quick command.
 """
-import os
 import re
 import shutil
 import subprocess
-import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+from conftest import REPO, SCALING_FIT, SCALING_QUICK, VENV_BIN, activated_env
+
 README = (REPO / "README.md").read_text(encoding="utf-8")
-VENV_BIN = Path(sys.executable).parent  # the tests run on the project's interpreter: .venv/bin
+TINY = "python -m lecture_utils.train --config tiny"
+RESUME = "python -m lecture_utils.train --config tiny --resume --max-steps 80"
 
 # Commands that are not run here, and why (each is still checked below in another way).
 NOT_RUN = {
@@ -28,8 +33,8 @@ NOT_RUN = {
 # Printed command -> what the test appends or sets so that it finishes quickly.
 SHORTENED = {
     "make notebooks": "make notebooks NB={one_notebook}",
-    "python -m lecture_utils.scaling sweep": "python -m lecture_utils.scaling sweep --quick --out full-as-quick.csv",
-    "python -m lecture_utils.scaling fit": "python -m lecture_utils.scaling fit --n-boot2 5 --n-boot3 2",
+    "python -m lecture_utils.scaling sweep": SCALING_QUICK,  # the full grid takes 10-15 minutes
+    "python -m lecture_utils.scaling fit": SCALING_FIT,  # 1000 + 100 bootstrap resamples: minutes
 }
 SERVERS = {"make lab", ".venv\\Scripts\\python -m lecture_utils.lab"}
 
@@ -65,10 +70,36 @@ def run(command: str, cwd: Path, env: dict, timeout: int = 600) -> subprocess.Co
 @pytest.fixture
 def venv_env(tmp_path):
     """The environment of a shell in which `source .venv/bin/activate` was run, with a private cache."""
-    env = {**os.environ, "VIRTUAL_ENV": str(VENV_BIN.parent), "PATH": f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}",
-           "LECTURE_UTILS_CACHE": str(tmp_path / "cache"), "PYTHONUNBUFFERED": "1"}
-    env.pop("PYTHONHOME", None)
-    return env
+    return activated_env(tmp_path / "cache")
+
+
+@dataclass
+class Ran:
+    """A command's result and `git status` just before and just after it."""
+
+    result: subprocess.CompletedProcess
+    before: str
+    after: str
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    """`python -m lecture_utils.train --config tiny` as printed, once, in a fresh folder with its own cache."""
+    folder = tmp_path_factory.mktemp("tiny")
+    env = activated_env(folder / "cache")
+    before = git_status()
+    result = run(TINY, folder, env)
+    return folder, env, Ran(result, before, git_status())
+
+
+def shared_run(command: str, request) -> Ran | None:
+    """The result of a command that a fixture already ran (once for all the tests that need it), else None."""
+    if command == TINY:
+        return request.getfixturevalue("tiny_run")[2]
+    if command in (SCALING_QUICK, SCALING_FIT):
+        runs = request.getfixturevalue("scaling_readme_runs")
+        return Ran(runs.results[command], runs.before[0], runs.after[0])
+    return None
 
 
 def test_every_printed_command_is_covered():
@@ -93,10 +124,10 @@ RUN_AS_PRINTED = {
     "source .venv/bin/activate": ("repo", ""),
     "make images": ("repo", ""),
     "python -m lecture_utils.train --list": ("tmp", "tiny"),
-    "python -m lecture_utils.train --config tiny": ("tmp", "step"),
-    "python -m lecture_utils.train --config tiny --resume --max-steps 80": ("tmp", "step"),
+    TINY: ("tmp", "step"),
+    RESUME: ("tmp", "step"),
     "torchrun --nproc_per_node=2 -m lecture_utils.train --config tiny --out runs/tiny-ddp": ("tmp", "step"),
-    "python -m lecture_utils.scaling sweep --quick": ("tmp", "wrote"),
+    SCALING_QUICK: ("tmp", "wrote"),
     "python -m lecture_utils.data": ("tmp", "sha256 ok"),
     "python -m tools.storygen --check": ("repo", ""),
     "python -m venv .venv": ("tmp", ""),
@@ -115,26 +146,35 @@ def test_activate_puts_the_venv_first():
 
 
 @pytest.mark.parametrize("command", [c for c in RUN_AS_PRINTED if c != "source .venv/bin/activate"])
-def test_command_runs_as_printed_and_leaves_git_clean(command, venv_env, tmp_path):
+def test_command_runs_as_printed_and_leaves_git_clean(command, venv_env, tmp_path, request):
     where, expect = RUN_AS_PRINTED[command]
     cwd = REPO if where == "repo" else tmp_path
-    if command == "python -m lecture_utils.train --config tiny --resume --max-steps 80":
-        first = run("python -m lecture_utils.train --config tiny", cwd, venv_env)
-        assert first.returncode == 0, first.stderr[-2000:]
-    before = git_status()
-    result = run(to_linux(command), cwd, venv_env)
+    ran = shared_run(command, request)
+    if ran is None:
+        if command == RESUME:  # continues a copy of the tiny run (the README runs it after that one)
+            folder, venv_env, first = request.getfixturevalue("tiny_run")
+            assert first.result.returncode == 0, first.result.stderr[-2000:]
+            shutil.copytree(folder / "runs", cwd / "runs")
+        before = git_status()
+        ran = Ran(run(to_linux(command), cwd, venv_env), before, git_status())
+    result = ran.result
     assert result.returncode == 0, f"{command}\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}"
     assert expect in result.stdout + result.stderr
-    assert git_status() == before, f"{command} changed tracked files:\n{git_status()}"
+    assert ran.after == ran.before, f"{command} changed tracked files:\n{ran.after}"
+    if command == RESUME:
+        assert "done: 80 steps" in result.stdout  # it continued the copied run to step 80
 
 
 @pytest.mark.parametrize("command", sorted(SHORTENED))
-def test_long_command_runs_shortened(command, venv_env, tmp_path):
+def test_long_command_runs_shortened(command, venv_env, tmp_path, request):
     copy = tmp_path / "04_character_tokenizer.ipynb"
     shutil.copy(REPO / "notebooks" / copy.name, copy)
     shortened = SHORTENED[command].format(one_notebook=copy)
     assert shortened.startswith(command)  # only additions
-    before = git_status()
-    result = run(shortened, REPO if command.startswith("make") else tmp_path, venv_env)
+    ran = shared_run(shortened, request)
+    if ran is None:
+        before = git_status()
+        ran = Ran(run(shortened, REPO if command.startswith("make") else tmp_path, venv_env), before, git_status())
+    result = ran.result
     assert result.returncode == 0, f"{shortened}\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}"
-    assert git_status() == before, f"{shortened} changed tracked files:\n{git_status()}"
+    assert ran.after == ran.before, f"{shortened} changed tracked files:\n{ran.after}"

@@ -1,7 +1,6 @@
 """`python -m lecture_utils.scaling`: one-line errors, and the README's commands never touch committed files."""
 from __future__ import annotations
 
-import hashlib
 import json
 import subprocess
 import sys
@@ -10,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from conftest import SCALING_FIT, SCALING_QUICK
 from lecture_utils import scaling as sc
 from lecture_utils.scaling.__main__ import main
 
-REPO = Path(sc.__file__).resolve().parents[2]
 
 
 def _one_line_error(capsys, argv) -> str:
@@ -59,40 +58,48 @@ def test_help_exits_zero(capsys):
     assert "--write-committed" in capsys.readouterr().out
 
 
-def _committed_state() -> tuple[str, dict[str, str]]:
-    """git's view of lecture_utils/results plus the hash of every file there."""
-    status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all", "--", "lecture_utils/results"],
-                            cwd=REPO, capture_output=True, text=True, check=True).stdout
-    hashes = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(sc.RESULTS_DIR.iterdir())}
-    return status, hashes
-
-
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "lecture_utils.scaling", *args], cwd=cwd, capture_output=True,
                           text=True, timeout=900)
 
 
-def test_readme_commands_leave_committed_files_alone_and_reproduce_them(tmp_path):
-    """`sweep --quick` and `fit` (bootstrap shortened) write under runs/ and match the committed numbers."""
-    before = _committed_state()
-    quick = _cli("sweep", "--quick", cwd=tmp_path)
-    assert quick.returncode == 0, quick.stderr
-    fit = _cli("fit", "--n-boot2", "20", "--n-boot3", "2", cwd=tmp_path)
-    assert fit.returncode == 0, fit.stderr
-    assert _committed_state() == before
+def test_readme_commands_leave_committed_files_alone_and_reproduce_them(scaling_readme_runs):
+    """`sweep --quick` and `fit` (bootstrap shortened) write under runs/ and match the committed numbers.
 
-    rows = sc.read_sweep(tmp_path / "runs" / "scaling" / sc.QUICK_CSV.name)
+    The two commands run once per session (conftest.scaling_readme_runs); test_readme_commands checks the same runs.
+    """
+    runs = scaling_readme_runs
+    for command in (SCALING_QUICK, SCALING_FIT):
+        assert runs.results[command].returncode == 0, (command, runs.results[command].stderr[-2000:])
+    assert runs.after == runs.before, "the README's scaling commands changed lecture_utils/results or tracked files"
+
+    rows = sc.read_sweep(runs.folder / "runs" / "scaling" / sc.QUICK_CSV.name)
     committed = sc.read_sweep(sc.QUICK_CSV)
     for col in ("budget", "d_model", "d_ff", "n_params", "steps", "tokens"):
         assert rows[col].tolist() == committed[col].tolist(), col
     # Bit-identical on the machine that wrote the file; the tolerance allows another CPU's BLAS.
     assert np.allclose(rows["eval_loss"], committed["eval_loss"], atol=0.02)
 
-    ours = json.loads((tmp_path / "runs" / "scaling" / sc.FIT_JSON.name).read_text(encoding="utf-8"))
+    ours = json.loads((runs.folder / "runs" / "scaling" / sc.FIT_JSON.name).read_text(encoding="utf-8"))
     saved = json.loads(sc.FIT_JSON.read_text(encoding="utf-8"))
     for approach in ("approach2", "approach3"):  # point estimates do not depend on the number of resamples
         for name, (estimate, *_) in saved[approach].items():
             assert ours[approach][name][0] == pytest.approx(estimate, rel=1e-3, abs=1e-3), (approach, name)
+
+
+def test_sweep_writes_where_out_says(tmp_path, monkeypatch, capsys):
+    """`sweep --out NAME.csv` (relative: the working folder) writes there and nowhere else; the runs are stubbed
+    with the committed quick rows here, the real training runs once in the test above."""
+    committed = sc.read_sweep(sc.QUICK_CSV).to_dict("records")
+    monkeypatch.setattr("lecture_utils.scaling.__main__.run_sweep",
+                        lambda grid, seed, jobs, progress: committed if grid == sc.QUICK_GRID else pytest.fail("grid"))
+    monkeypatch.chdir(tmp_path)
+    assert main(["sweep", "--quick", "--out", "full-as-quick.csv"]) == 0
+    assert "wrote 6 runs to full-as-quick.csv" in capsys.readouterr().out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["full-as-quick.csv", "full-as-quick.meta.json"]
+    assert sc.read_sweep(tmp_path / "full-as-quick.csv").equals(sc.read_sweep(sc.QUICK_CSV))
+    meta = json.loads((tmp_path / "full-as-quick.meta.json").read_text(encoding="utf-8"))
+    assert meta["command"] == f"python -m lecture_utils.scaling sweep --quick --seed {sc.SWEEP_SEED}"
 
 
 def test_a_mistake_at_the_real_command_line_has_no_traceback(tmp_path):
