@@ -173,7 +173,7 @@ class _Merger:
         return order + base, counts.take(order)  # (arrays: 16 bytes a pair while it waits in its batch)
 
     def merge(self, pair: int, new: int) -> tuple[np.ndarray | list[int], np.ndarray | list[int]]:
-        """Merge every occurrence of pair id `pair` into `new`; returns the new pairs (ids, counts), most frequent first."""
+        """Merge every occurrence of pair id `pair` into `new`; the new pairs (ids, counts), most frequent first."""
         where = self.arena[self.start[pair]:self.start[pair + 1]]
         a, b = _pair_of(self.code[pair])
         if where.size < NUMPY_MIN:
