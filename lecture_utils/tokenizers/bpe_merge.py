@@ -26,8 +26,8 @@ A merge of (a, b) into n at positions P (left to right; in a run `a a a a` of an
 their positions, and (x, n) and (n, y) are new pairs (in `a b a b` the middle (b, a) becomes (n, n)).
 
 The heap is the readable loop's (most frequent first, ties to the lexicographically greater pair),
-with one saving: the new pairs of a merge go on it as one *batch*, sorted by count, whose key `b""`
-sorts before every pair's key, so a batch is opened before any single pair of the same count is
+with one saving: the new pairs of a merge (if more than a few) go on it as one *batch*, sorted by
+count, whose key `b""` sorts before every pair's key, so a batch is opened before any single pair of the same count is
 taken; opening it pushes the pairs of its top count one by one. Most new pairs are rare and never
 reach the top, so they never cost a heap push.
 """
@@ -50,6 +50,7 @@ __all__ = ["merge_loop", "inverted_key", "NUMPY_MIN"]
 _INV = [(256 - x).to_bytes(2, "big") for x in range(256)]
 _TERM = (257).to_bytes(2, "big")
 _BATCH = b""  # the heap key of a batch of new pairs: before every pair's key
+_FEW = 4  # a merge that makes at most this many new pairs pushes them one by one, not as a batch
 
 NUMPY_MIN = 60  # a merge with at least this many positions to look at runs in numpy, fewer in plain Python
 _RIGHT = 1 << 31  # in a pair's code `n << 32 | side | other`: the pair is (n, other), else (other, n)
@@ -235,7 +236,10 @@ class _Merger:
         self.start.pop()
         self.start.extend(starts)
         self.arena[used:starts[-1]] = list(itertools.chain.from_iterable(positions))
-        stored = self.count[base:base + len(positions)].tolist()
+        ids = range(base, base + len(positions))
+        stored = [count[j] for j in ids]
+        if len(positions) <= _FEW:  # (pushed one by one: no order needed)
+            return ids, stored
         order = sorted(range(len(positions)), key=stored.__getitem__, reverse=True)
         return [base + j for j in order], [stored[j] for j in order]
 
@@ -320,7 +324,12 @@ def merge_loop(words: list[str], counts: list[int], vocab: dict[int, bytes], num
         merges.append((vocab[a], vocab[b]))
         inv.append(inv[a][:-2] + inv[b])
         ids, stored = data.merge(item, new)
-        if len(ids) and stored[0]:
+        if len(ids) <= _FEW:  # a few new pairs go on the heap one by one (cheaper than a batch)
+            for j, c in zip(ids, stored):
+                if c:
+                    a, b = _pair_of(data.code[j])
+                    heapq.heappush(heap, (-c, inv[a] + inv[b], j))
+        elif stored[0]:
             number = next(numbers)
             batches[number] = (ids, stored, 0)
             heapq.heappush(heap, (-int(stored[0]), _BATCH, number))
