@@ -1,6 +1,6 @@
 """Coloured token spans for notebooks, in the spirit of https://tiktokenizer.vercel.app.
 
-`render_tokens("Hello, 🌍!", enc)` returns a `TokenView`: an IPython HTML object whose spans are
+`render_tokens("Hello, 🌍!", enc)` returns a `TokenView`: an HTML object (shown by Jupyter) whose spans are
 coloured by position (a fixed palette, cycling), with the id and the bytes of each token on hover
 (`title=`). Spaces, newlines and tabs get visible markers (· ↵ →); a token whose bytes are not
 complete UTF-8 (GPT-2 splits 🌍 into 3 tokens) shows the broken part as byte escapes such as
@@ -16,17 +16,15 @@ from collections.abc import Callable, Mapping, Sequence
 
 from .base import check_id, check_id_list
 
-try:
-    from IPython.display import HTML as _HTMLBase
-except ImportError:  # outside Jupyter: a minimal stand-in with the same display hook
-    class _HTMLBase:  # type: ignore[no-redef]
-        """Minimal stand-in for IPython.display.HTML."""
+class _HTMLBase:
+    """HTML that Jupyter displays through `_repr_html_` (no IPython import: training scripts stay light)."""
 
-        def __init__(self, data: str) -> None:
-            self.data = data
+    def __init__(self, data: str) -> None:
+        self.data = data
 
-        def _repr_html_(self) -> str:
-            return self.data
+    def _repr_html_(self) -> str:
+        return self.data
+
 
 __all__ = ["render_tokens", "TokenView", "PALETTE", "token_label"]
 
