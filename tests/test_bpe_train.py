@@ -300,15 +300,21 @@ def test_bad_sources(tmp_path):
     assert isinstance(Path(bad), Path)
 
 
-def test_spawned_workers(monkeypatch, small_parallel, tmp_path):
-    """Where fork is unsafe (a multi-threaded parent such as a Jupyter kernel) workers are spawned."""
-    import multiprocessing
+def test_workers_start_from_a_multi_threaded_parent(small_parallel, tmp_path):
+    """A Jupyter kernel runs threads: counting starts fresh worker processes (no fork), so it still works."""
+    import threading
 
-    monkeypatch.setattr(bpe_count, "mp_context", lambda: multiprocessing.get_context("spawn"))
-    text = _sample_text(3, 5_000)
-    path = tmp_path / "c.txt"
-    path.write_text(text, encoding="utf-8", newline="")
-    assert count_pretokens(path, [EOT], num_processes=2) == count_pretokens_in_text(text, [EOT])
+    stop = threading.Event()
+    busy = threading.Thread(target=stop.wait, daemon=True)
+    busy.start()
+    try:
+        text = _sample_text(3, 5_000)
+        path = tmp_path / "c.txt"
+        path.write_text(text, encoding="utf-8", newline="")
+        assert count_pretokens(path, [EOT], num_processes=2) == count_pretokens_in_text(text, [EOT])
+    finally:
+        stop.set()
+        busy.join()
 
 
 def test_a_str_is_a_path_as_in_cs336(tmp_path, monkeypatch):

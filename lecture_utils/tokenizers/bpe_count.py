@@ -28,7 +28,6 @@ that stretch, not by the block size.
 """
 from __future__ import annotations
 
-import multiprocessing
 import os
 import pickle
 import queue
@@ -280,18 +279,6 @@ def _check_processes(num_processes: object) -> int:
     if isinstance(num_processes, bool) or not isinstance(num_processes, int) or num_processes < 1:
         raise ValueError(f"num_processes must be a positive int or None (all CPUs), got {num_processes!r}")
     return num_processes
-
-
-def mp_context():
-    """'fork' where it is safe and available (fast start), else 'spawn' (counting starts its own workers)."""
-    if "fork" in multiprocessing.get_all_start_methods() and sys.platform.startswith("linux"):
-        try:
-            single_threaded = len(os.listdir("/proc/self/task")) == 1
-        except OSError:
-            single_threaded = False
-        if single_threaded:  # forking a multi-threaded process (a Jupyter kernel) can deadlock the child
-            return multiprocessing.get_context("fork")
-    return multiprocessing.get_context("spawn")
 
 
 def progress_bar(progress: bool | None, total: int, desc: str, unit: str, **kwargs):
