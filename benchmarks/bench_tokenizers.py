@@ -22,7 +22,7 @@ Ours: `train_bpe(path, ...)` with all CPUs. Wall time is measured around the tra
 subprocess; peak memory is the largest total PSS of the subprocess and all its children (sampled every
 10 ms), so worker processes and threads are counted alike. Encoding rows: `bench_encode.py`.
 
-Run:  .venv/bin/python benchmarks/bench_tokenizers.py [--code-mb 150] [--repeat 3] [--scale-mb 100 300]
+Run:  .venv/bin/python benchmarks/bench_tokenizers.py [--code-mb 150] [--repeat 3] [--scale-mb 100 1000]
 Needs the peers: .venv/bin/pip install -r benchmarks/requirements.txt
 """
 from __future__ import annotations
@@ -274,7 +274,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--code-mb", type=float, default=150, help="generated code size (0 to skip)")
     parser.add_argument("--zh-mb", type=float, default=4.3, help="Chinese-heavy text size (0 to skip)")
-    parser.add_argument("--scale-mb", type=float, nargs="*", default=[100, 300],
+    parser.add_argument("--scale-mb", type=float, nargs="*", default=[100, 1000],
                         help="generated prose+code sizes for the 32K scaling runs (two sizes to project; none to skip)")
     parser.add_argument("--vocab-size", type=int, default=10_000)
     parser.add_argument("--scale-vocab", type=int, default=32_000)
