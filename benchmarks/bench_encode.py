@@ -74,11 +74,12 @@ import json, sys, time
 import numpy as np
 sys.path.insert(0, {root!r})
 from lecture_utils.encodings import get_encoding
-from lecture_utils.tokenizers.encode_file import chunk_boundaries, read_text_range
-from lecture_utils.tokenizers.pretokenize import PATTERNS
+from lecture_utils.tokenizers.base import read_text_range
+from lecture_utils.tokenizers.encode_file import chunk_boundaries
+from lecture_utils.tokenizers.pretokenize import pattern_name
 encoding, path, npy, out = sys.argv[1:5]
 enc = get_encoding(encoding)
-name = next(n for n, p in PATTERNS.items() if p == enc._pat_str)
+name = pattern_name(enc._pat_str)
 ours = np.load(npy, mmap_mode="r")
 seconds, cpu, done, same = 0.0, 0.0, 0, True
 bounds = chunk_boundaries(path, sorted(enc.special_tokens_set), name, 64 << 20)

@@ -101,6 +101,22 @@ def check_utf8_text(text: object) -> str:
     return text
 
 
+def read_text_range(path, start: int, end: int) -> str:
+    """Bytes start..end of a file decoded as UTF-8, no newline translation (how training and encoding read files).
+
+    Invalid UTF-8 gets a ValueError naming the byte, its offset and a fix.
+    """
+    with open(path, "rb") as f:
+        f.seek(start)
+        data = f.read(end - start)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ValueError(f"{path} is not valid UTF-8 (bad byte {data[err.start:err.start + 1]!r} at offset"
+                         f" {start + err.start}); convert it first, e.g. `iconv -f GBK -t UTF-8 in.txt > out.txt`"
+                         ) from None
+
+
 def check_id_list(ids: object, who: str = "decode") -> None:
     """Raise a TypeError unless `ids` is an iterable of ids (not text, bytes or a single int)."""
     if isinstance(ids, (str, bytes, bytearray)):

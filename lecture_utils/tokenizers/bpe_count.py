@@ -38,6 +38,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from .base import read_text_range  # the one reader: training and encoding see the same text
 from .pretokenize import iter_blocks, piece_regex, pretokenize, split_specials
 
 __all__ = ["count_pretokens", "count_pretokens_in_text", "chunk_boundaries", "read_text_range", "BLOCK_BYTES",
@@ -79,19 +80,6 @@ def chunk_boundaries(path: str | os.PathLike, n: int, special_tokens: Sequence[s
 
     size = os.path.getsize(path)
     return encode_file.chunk_boundaries(path, list(special_tokens), pattern, chunk_bytes=max(1, -(-size // n)))
-
-
-def read_text_range(path: str | os.PathLike, start: int, end: int) -> str:
-    """Bytes start..end of the file decoded as UTF-8, no newline translation (as `encode_file` reads them)."""
-    with open(path, "rb") as f:
-        f.seek(start)
-        data = f.read(end - start)
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:  # encode_file's reader raises the error that names the byte and the fix
-        from . import encode_file
-
-        return encode_file.read_text_range(path, start, end)
 
 
 def _tasks(path: Path, size: int, n_tasks: int, specials: Sequence[str], pattern: str) -> list[list[int]]:

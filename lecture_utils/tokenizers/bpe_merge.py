@@ -192,6 +192,8 @@ class _Merger:
         base = self.pairs
         fresh: dict[int, int] = {}  # x -> id of (x, new); ~y -> id of (new, y)
         positions: list[list[int]] = []  # per new pair, its positions
+        # (The left and right updates below are written out twice on purpose: a helper call per occurrence
+        # would cost more than the rest of this loop.)
         for p in where:
             if pid[p] != pair:  # stale, or an (a, a) occurrence overlapping the one just merged
                 continue
@@ -289,10 +291,13 @@ def merge_loop(words: list[str], counts: list[int], vocab: dict[int, bytes], num
     """Up to `num_merges` merges of the pre-tokens `words` (str of chr(byte)) with `counts`; adds to `vocab`."""
     data = _Merger(words, counts)
     inv = [inverted_key(vocab[i]) for i in range(len(vocab))]
-    heap = []
-    for i, (code, c) in enumerate(zip(data.code, data.count_)):
-        a, b = _pair_of(code)
-        heap.append((-c, inv[a] + inv[b], i))
+
+    def entry(j: int, c: int) -> tuple:
+        """The heap entry of pair id j with count c: most frequent first, then lexicographically greatest."""
+        a, b = _pair_of(data.code[j])
+        return (-c, inv[a] + inv[b], j)
+
+    heap = [entry(i, data.count_[i]) for i in range(data.pairs)]
     heapq.heapify(heap)
     batches: dict[int, tuple] = {}  # number -> (pair ids, their counts when made, next index)
     numbers = itertools.count()
@@ -306,8 +311,7 @@ def merge_loop(words: list[str], counts: list[int], vocab: dict[int, bytes], num
             while i < len(ids) and stored[i] == -neg:
                 j = int(ids[i])
                 if count[j]:
-                    a, b = _pair_of(data.code[j])
-                    heapq.heappush(heap, (-count[j], inv[a] + inv[b], j))
+                    heapq.heappush(heap, entry(j, count[j]))
                 i += 1
             if i < len(ids) and stored[i]:
                 batches[item] = (ids, stored, i)
@@ -327,8 +331,7 @@ def merge_loop(words: list[str], counts: list[int], vocab: dict[int, bytes], num
         if len(ids) <= _FEW:  # a few new pairs go on the heap one by one (cheaper than a batch)
             for j, c in zip(ids, stored):
                 if c:
-                    a, b = _pair_of(data.code[j])
-                    heapq.heappush(heap, (-c, inv[a] + inv[b], j))
+                    heapq.heappush(heap, entry(j, c))
         elif stored[0]:
             number = next(numbers)
             batches[number] = (ids, stored, 0)

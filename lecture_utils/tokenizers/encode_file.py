@@ -1,7 +1,7 @@
 """Encode a text file of any size to a memory-mappable .npy of token ids, on all cores.
 
     >>> tok.encode_file("data/TinyStories-valid.txt", "data/valid.npy")   # doctest: +SKIP
-    >>> ids = numpy.load("data/valid.npy", mmap_mode="r")
+    >>> ids = numpy.load("data/valid.npy", mmap_mode="r")                  # doctest: +SKIP
 
 How it stays exact and bounded:
 
@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .base import check_special_tokens
+from .base import check_special_tokens, read_text_range
 from .pretokenize import find_cut_forward, inside_special
 
 __all__ = ["encode_file", "chunk_boundaries", "NPY_HEADER_BYTES"]
@@ -120,19 +120,6 @@ def chunk_boundaries(path: str | os.PathLike, specials: list[str], pattern: str,
             bounds.append(nxt)
     bounds.append(size)
     return bounds
-
-
-def read_text_range(path, start: int, end: int) -> str:
-    """Bytes start..end of the file, decoded as UTF-8 (no newline translation), or a clear error."""
-    with open(path, "rb") as f:
-        f.seek(start)
-        data = f.read(end - start)
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as err:
-        raise ValueError(f"{path} is not valid UTF-8 (bad byte {data[err.start:err.start + 1]!r} at offset"
-                         f" {start + err.start}); convert it first, e.g. `iconv -f GBK -t UTF-8 in.txt > out.txt`"
-                         ) from None
 
 
 def _set_worker_tokenizer(tokenizer) -> None:
