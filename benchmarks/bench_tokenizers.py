@@ -5,6 +5,9 @@ rounds; the table shows the median, the worst repeat and the ratio ours / peer p
 
 1. **Code, 150 MB -> vocab 10,000**: text from `textgen.py` (a Zipf-Heaps model fitted to the standard
    library's source: new words keep appearing, nothing is a repeated file), special token <|endoftext|>.
+   **Real code, 150 MB -> 10,000**: the same on this machine's own Python source (standard library,
+   then site-packages, each file once: `textgen.real_code`), a check that the generator does not
+   flatter us (its pieces repeat more than real code's).
 2. **Chinese-heavy mix, 4.3 MB -> 10,000**: this machine's Chinese gettext catalogs (real UI text) with
    part of their English originals, ~58% CJK bytes (`textgen.chinese_mix`).
 3. **encode_file**, `--encode-mb` MB of generated prose + code with GPT-2's vocabulary on all cores,
@@ -22,7 +25,7 @@ Ours: `train_bpe(path, ...)` with all CPUs. Wall time is measured around the tra
 subprocess; peak memory is the largest total PSS of the subprocess and all its children (sampled every
 10 ms), so worker processes and threads are counted alike. Encoding rows: `bench_encode.py`.
 
-Run:  .venv/bin/python benchmarks/bench_tokenizers.py [--code-mb 150] [--repeat 3] [--scale-mb 100 1000]
+Run:  .venv/bin/python benchmarks/bench_tokenizers.py [--code-mb 150] [--real-code-mb 150] [--repeat 3] [--scale-mb 100 1000]
 Needs the peers: .venv/bin/pip install -r benchmarks/requirements.txt
 """
 from __future__ import annotations
@@ -273,6 +276,7 @@ def _power_fit(x1: float, y1: float, x2: float, y2: float):
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--code-mb", type=float, default=150, help="generated code size (0 to skip)")
+    parser.add_argument("--real-code-mb", type=float, default=150, help="real Python source size (0 to skip)")
     parser.add_argument("--zh-mb", type=float, default=4.3, help="Chinese-heavy text size (0 to skip)")
     parser.add_argument("--scale-mb", type=float, nargs="*", default=[100, 1000],
                         help="generated prose+code sizes for the 32K scaling runs (two sizes to project; none to skip)")
@@ -309,6 +313,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.code_mb:
         trainings.append((f"train {args.code_mb:g} MB code -> {args.vocab_size:,}",
                           corpus(f"code_{args.code_mb:g}mb.txt", lambda p: textgen.generate(p, args.code_mb, "code", seed=1))))
+    if args.real_code_mb:
+        trainings.append((f"train {args.real_code_mb:g} MB real Python source -> {args.vocab_size:,}",
+                          corpus(f"realcode_{args.real_code_mb:g}mb.txt",
+                                 lambda p: textgen.real_code(p, args.real_code_mb))))
     zh_share = 0.0
     if args.zh_mb:
         zh_text, zh_share = textgen.chinese_mix(int(args.zh_mb * 1e6))
@@ -398,7 +406,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"- {note}")
     if args.zh_mb:
         print(f"- Chinese-heavy text: {'gettext catalogs' if zh_share > 0.5 else 'generated stories'}")
-    print("- code and prose+code: benchmarks/textgen.py (run `python benchmarks/textgen.py --check` for its Heaps fit)")
+    print("- code and prose+code: benchmarks/textgen.py (run `python benchmarks/textgen.py --check` for its Heaps fit);"
+          " real Python source: textgen.real_code (this machine's standard library and site-packages)")
     json_out = work / f"bench_tokenizers_{time.strftime('%H%M%S')}.json"
     with open(json_out, "w", encoding="utf-8") as f:
         json.dump({"rows": rows, "notes": notes, "projections": projections, "started": started}, f, indent=1)

@@ -22,7 +22,7 @@ Zipf-Heaps model fitted to real text on this machine:
   Lines come from the real newline/indentation pre-tokens, so the text has code-like and prose-like lines.
 
     python benchmarks/textgen.py --check          # the fitted parameters, real vs generated curves
-    python benchmarks/textgen.py out.txt --mb 1000 [--kind mixed|code|prose] [--seed 0]
+    python benchmarks/textgen.py out.txt --mb 1000 [--kind mixed|code|prose|real-code] [--seed 0]
 """
 from __future__ import annotations
 
@@ -213,6 +213,39 @@ def generate(path: str | Path, megabytes: float, kind: str = "mixed", seed: int 
     return written
 
 
+def real_code(path: str | Path, megabytes: float) -> int:
+    """Write about `megabytes` MB of *real* Python source to path: this interpreter's standard library,
+    then its site-packages, each file once (duplicates by content skipped), in sorted path order, one
+    <|endoftext|> after each; returns bytes. A check on the generator: real code from many projects.
+
+    Deterministic for one installation (the pinned requirements); files that are not UTF-8 are skipped.
+    """
+    import hashlib
+    import sysconfig
+
+    paths = sysconfig.get_paths()
+    target, written, seen = int(megabytes * 1e6), 0, set()
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        for root in dict.fromkeys((paths["stdlib"], paths["purelib"])):
+            for file in sorted(Path(root).rglob("*.py")):
+                if written >= target:
+                    return written
+                try:
+                    raw = file.read_bytes()
+                    text = raw.decode("utf-8")
+                except (OSError, UnicodeDecodeError):
+                    continue
+                digest = hashlib.sha1(raw).digest()
+                if digest in seen or SPECIAL in text:
+                    continue
+                seen.add(digest)
+                f.write(text + SPECIAL)
+                written += len(raw) + len(SPECIAL)
+    if written < target:
+        raise RuntimeError(f"only {written / 1e6:.0f} MB of Python source here, asked for {megabytes:g} MB")
+    return written
+
+
 def check(seed: int = 0, out=sys.stdout) -> None:
     """Print the fitted Heaps parameters and the distinct-pre-token curves, real vs generated."""
     texts = real_texts()
@@ -290,7 +323,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("out", nargs="?", help="file to write")
     parser.add_argument("--mb", type=float, default=100.0, help="size in MB (1e6 bytes)")
-    parser.add_argument("--kind", choices=("mixed", "code", "prose"), default="mixed")
+    parser.add_argument("--kind", choices=("mixed", "code", "prose", "real-code"), default="mixed",
+                        help="real-code: this machine's own Python source, not generated (see real_code)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--check", action="store_true", help="print the Heaps fit and real vs generated curves")
     args = parser.parse_args(argv)
@@ -299,7 +333,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if not args.out:
         parser.error("give a file to write, or --check")
-    print(f"wrote {generate(args.out, args.mb, args.kind, args.seed):,} bytes to {args.out}")
+    if args.kind == "real-code":
+        written = real_code(args.out, args.mb)
+    else:
+        written = generate(args.out, args.mb, args.kind, args.seed)
+    print(f"wrote {written:,} bytes to {args.out}")
     return 0
 
 
