@@ -119,34 +119,97 @@ class _Merger:
 
     def _room(self, pairs: int, positions: int) -> int:
         """Room for `pairs` more pair ids and `positions` more arena entries; returns the arena's end."""
-        used = self.start[-1]
         if self.pairs + pairs > self.count.size:
             self.count = np.concatenate((self.count, np.zeros(max(pairs, self.count.size), dtype=np.int64)))
             self._views()
+        used = self.start[-1]
         if used + positions > self.arena.size:
-            self.arena = np.concatenate((self.arena[:used], np.empty(max(positions, used), dtype=np.int32)))
+            if used:
+                used = self._compact()
+            if used + positions + used // 4 > self.arena.size:  # (still nearly full: grow, with room to spare)
+                size = used + positions + used // 2
+                try:
+                    self.arena.resize(size)  # in place if it can (no copy of the old next to the new)
+                except ValueError:  # (another reference to the arena, e.g. a view)
+                    self.arena = np.concatenate((self.arena[:used], np.empty(size - used, dtype=np.int32)))
         return used
 
-    def _byte_pairs(self) -> None:
-        """Ids, counts and positions of the pairs of two bytes, in bulk (in place where it can: memory)."""
-        tok, size = self.tok, self.end
-        keys = tok[:-1].astype(np.int64)
-        keys <<= 8
-        keys[:-1] |= tok[1:-1]
-        keys <<= 31
-        keys |= np.arange(size, dtype=np.int64)  # pair, then position
-        keys = keys[self.nxt[:-1] != self.end]  # positions with a next byte in the same word
-        keys.sort()
-        positions = (keys & _OTHER).astype(np.int32)
-        keys >>= 31
-        self._add_pairs(keys, positions, byte_pairs=True)
+    def _compact(self, chunk: int = 1 << 18) -> int:
+        """Drop every pair's stale positions from the arena, in place, a chunk at a time; returns its new end.
 
-    def _add_pairs(self, codes: np.ndarray, positions: np.ndarray, byte_pairs: bool = False,
-                   ) -> tuple[np.ndarray | list[int], np.ndarray | list[int]]:
-        """New pair ids for the distinct `codes` (sorted, positions increasing within each); (ids, counts).
-
-        `codes` are pair codes (see _RIGHT), or for `byte_pairs` 256 a + b.
+        A stale position never becomes live again (a position only ever gets a newer pair id), so the
+        merges see exactly the positions they saw before.
         """
+        start = np.array(self.start, dtype=np.int64)
+        arena, pid, pairs = self.arena, self.pid, self.pairs
+        kept = np.zeros(pairs + 1, dtype=np.int64)
+        write = j = 0
+        while j < pairs:
+            stop = min(pairs, max(j + 1, int(np.searchsorted(start, start[j] + chunk, "right")) - 1))
+            lo, hi = start[j], start[stop]
+            if hi > lo:
+                owner = np.repeat(np.arange(j, stop, dtype=np.int32), np.diff(start[j:stop + 1]))
+                keep = pid.take(arena[lo:hi]) == owner
+                live = arena[lo:hi][keep]
+                arena[write:write + live.size] = live
+                write += live.size
+                kept[j + 1:stop + 1] = np.bincount(owner[keep] - j, minlength=stop - j)
+            j = stop
+        np.cumsum(kept, out=kept)
+        self.start = array("q", kept.tobytes())
+        return write
+
+    def _byte_pairs(self, chunk: int = 1 << 16) -> None:
+        """Ids, counts and positions of the pairs of two bytes, in bulk (a chunk at a time: memory)."""
+        tok, nxt, size, end = self.tok, self.nxt, self.end, self.end
+        if size < 2:
+            return
+        codes = tok[:size - 1].astype(np.uint16)  # 256 a + b for the pair (a, b) starting at each position
+        codes <<= 8
+        np.bitwise_or(codes, tok[1:size], out=codes, casting="unsafe")
+        last = nxt[:size - 1] == end  # a pre-token's last byte: no pair starts there
+        codes[last] = 0  # (counted with the pairs (0, 0) in `tally`, taken out again below)
+        tally = np.zeros(1 << 16, dtype=np.int64)
+        for lo in range(0, size - 1, chunk):  # (bincount of a chunk: it counts in int64)
+            tally += np.bincount(codes[lo:lo + chunk], minlength=1 << 16)
+        tally[0] -= np.count_nonzero(last)
+        del last
+        present = np.flatnonzero(tally)  # the pairs that occur, in order: their ids
+        k, base = present.size, self.pairs
+        if not k:
+            return
+        lut = np.full(1 << 16, -1, dtype=np.int32)
+        lut[present] = np.arange(base, base + k, dtype=np.int32)
+        n = int(tally.sum())  # pair positions
+        self._room(k, 0)
+        used = 0
+        self.arena = np.empty(n + n // 2, dtype=np.int32)  # (room to spare: it is compacted when full, see _room)
+        cursor = np.cumsum(tally) - tally + used  # per pair: where its next position goes
+        first = cursor.take(present)
+        arena, pid, weight = self.arena, self.pid, self.weight
+        total = np.zeros(1 << 16, dtype=np.int64)
+        for lo in range(0, size - 1, chunk):  # positions by pair, then position: a counting sort
+            hi = min(lo + chunk, size - 1)
+            at = np.flatnonzero(nxt[lo:hi] != end)
+            these = codes[lo:hi].take(at)
+            at += lo
+            pid[at] = lut.take(these)
+            total += np.bincount(these, weights=weight.take(at), minlength=1 << 16).astype(np.int64)  # (exact: < 2**53)
+            order = np.argsort(these, kind="stable")  # (a radix sort: codes are 16 bits)
+            these = these.take(order)
+            here = np.bincount(these, minlength=1 << 16)
+            rank = np.arange(these.size) - (np.cumsum(here) - here).take(these)
+            arena[cursor.take(these) + rank] = at.take(order)
+            cursor += here
+        del codes
+        self.count[base:base + k] = total.take(present)
+        self.code.frombytes(((present & 255) << 32 | present >> 8).tobytes())  # (a, b) as b << 32 | a
+        self.start.pop()
+        self.start.frombytes(first.tobytes())
+        self.start.append(used + n)
+
+    def _add_pairs(self, codes: np.ndarray, positions: np.ndarray) -> tuple[np.ndarray | list[int], np.ndarray | list[int]]:
+        """New pair ids for the distinct pair `codes` (see _RIGHT; sorted, positions increasing within each); (ids, counts)."""
         n = codes.size
         if not n:
             return [], []
@@ -161,10 +224,7 @@ class _Merger:
         self.pid.put(positions, ids)
         counts = np.add.reduceat(self.weight.take(positions), first, dtype=np.int64)
         self.count[base:base + k] = counts
-        values = codes.take(first)
-        if byte_pairs:  # (a, b) as b << 32 | a: "a, then the pair's newer token b"
-            values = (values & 255) << 32 | values >> 8
-        self.code.frombytes(values.tobytes())
+        self.code.frombytes(codes.take(first).tobytes())
         first += used
         self.start.pop()
         self.start.frombytes(first.tobytes())
@@ -175,12 +235,15 @@ class _Merger:
 
     def merge(self, pair: int, new: int) -> tuple[np.ndarray | list[int], np.ndarray | list[int]]:
         """Merge every occurrence of pair id `pair` into `new`; the new pairs (ids, counts), most frequent first."""
-        where = self.arena[self.start[pair]:self.start[pair + 1]]
+        lo, hi = self.start[pair], self.start[pair + 1]
         a, b = _pair_of(self.code[pair])
-        if where.size < NUMPY_MIN:
-            fresh = self._merge_one_by_one(pair, new, where.tolist())
+        if hi - lo < NUMPY_MIN:  # (copies of the positions: the arena may move while merging)
+            fresh = self._merge_one_by_one(pair, new, self.arena[lo:hi].tolist())
         else:
-            fresh = self._merge_all_at_once(pair, new, where, a == b)
+            where = self.arena[lo:hi]
+            at = where[self.pid.take(where) == pair]  # the live occurrences, left to right
+            del where
+            fresh = self._merge_all_at_once(pair, new, at, a == b)
         self.count_[pair] = 0  # every occurrence is merged (or overlapped a merged one, in "a a a")
         return fresh
 
@@ -245,10 +308,9 @@ class _Merger:
         order = sorted(range(len(positions)), key=stored.__getitem__, reverse=True)
         return [base + j for j in order], [stored[j] for j in order]
 
-    def _merge_all_at_once(self, pair: int, new: int, where: np.ndarray, same: bool) -> tuple[np.ndarray, np.ndarray]:
-        """`merge` with numpy, all occurrences at once (faster for many occurrences)."""
+    def _merge_all_at_once(self, pair: int, new: int, at: np.ndarray, same: bool) -> tuple[np.ndarray, np.ndarray]:
+        """`merge` with numpy, all live occurrences `at` at once (faster for many occurrences)."""
         tok, nxt, prv, pid, end = self.tok, self.nxt, self.prv, self.pid, self.end
-        at = where[pid.take(where) == pair]  # the live occurrences, left to right
         if same and at.size > 1:  # (a, a): in a run a a a ..., the 1st, 3rd, ... (what str.split takes)
             at = _every_other_in_runs(at, nxt.take(at))
         after = nxt.take(at)  # the position of b, merged away
