@@ -27,7 +27,9 @@ Example::
 """
 from __future__ import annotations
 
+import codecs
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from typing import Literal
 
@@ -409,8 +411,14 @@ class TransformerLM(nn.Module):
         top_p: float | None = None,
         stop_token: int | None = None,
         generator: torch.Generator | None = None,
+        token_bytes: Mapping[int, bytes] | Sequence[bytes] | None = None,
     ) -> list[int]:
-        """Sample up to `max_new_tokens` ids after `prompt`; temperature 0 means greedy. Returns only the new ids."""
+        """Sample up to `max_new_tokens` ids after `prompt`; temperature 0 means greedy. Returns only the new ids.
+
+        With `token_bytes` (each id's bytes, e.g. `tokenizer.vocab`), only tokens that keep the text valid
+        UTF-8 are drawn (a rejected draw is redrawn without it), so no U+FFFD appears mid-text; only the
+        last character may be unfinished when `max_new_tokens` runs out.
+        """
         if max_new_tokens < 0:
             raise ValueError(f"max_new_tokens must be >= 0, got {max_new_tokens}")
         if temperature < 0:
@@ -427,6 +435,8 @@ class TransformerLM(nn.Module):
         ids = raw.to(device=device, dtype=torch.long).reshape(-1)  # (T0,)
         if int(ids.min()) < 0 or int(ids.max()) >= self.config.vocab_size:
             raise ValueError(f"prompt ids must lie in [0, {self.config.vocab_size}); re-encode with the model's tokenizer")
+        table = None if token_bytes is None else _bytes_table(token_bytes, self.config.vocab_size)
+        pending = None if table is None else _unfinished_utf8(b"".join(table[i] or b"" for i in ids.tolist()))
         was_training = self.training
         self.eval()
         new: list[int] = []
@@ -435,6 +445,9 @@ class TransformerLM(nn.Module):
                 window = ids[-self.config.context_length :]  # crop to the context window
                 logits = self(window[None])[0, -1].float()  # (vocab,)
                 next_id = sample_next_token(logits, temperature, top_k, top_p, generator)
+                if table is not None:
+                    next_id, pending = _redraw_until_utf8(logits, next_id, pending, table,
+                                                          lambda lg: sample_next_token(lg, temperature, top_k, top_p, generator))
                 new.append(next_id)
                 if stop_token is not None and next_id == stop_token:
                     break
@@ -442,6 +455,44 @@ class TransformerLM(nn.Module):
         finally:
             self.train(was_training)
         return new
+
+
+def _bytes_table(token_bytes: Mapping[int, bytes] | Sequence[bytes], vocab_size: int) -> list[bytes | None]:
+    """Each id's bytes as a list (None for an id the tokenizer lacks, e.g. padding: never drawn)."""
+    if isinstance(token_bytes, Mapping):
+        table = [token_bytes.get(i) for i in range(vocab_size)]
+    elif isinstance(token_bytes, Sequence) and not isinstance(token_bytes, (str, bytes)):
+        table = list(token_bytes[:vocab_size]) + [None] * (vocab_size - len(token_bytes))
+    else:
+        raise TypeError(f"token_bytes must map ids to bytes (e.g. tokenizer.vocab), got {type(token_bytes).__name__}")
+    if not all(t is None or isinstance(t, bytes) for t in table):
+        raise TypeError("token_bytes must map each id to its bytes (e.g. tokenizer.vocab), not to str or numbers")
+    return table
+
+
+def _unfinished_utf8(data: bytes) -> bytes:
+    """The trailing bytes of `data` that begin a character not yet finished (b"" if none)."""
+    _, used = codecs.utf_8_decode(data, "replace", False)
+    return data[used:]
+
+
+def _redraw_until_utf8(logits: Tensor, next_id: int, pending: bytes, table: list[bytes | None], draw) -> tuple[int, bytes]:
+    """Redraw, without each rejected id, until a token keeps the text valid UTF-8; (id, its unfinished bytes)."""
+    first, masked = next_id, None
+    while True:
+        token = table[next_id]
+        if token is not None:
+            data = pending + token
+            try:
+                _, used = codecs.utf_8_decode(data, "strict", False)
+                return next_id, data[used:]
+            except UnicodeDecodeError:
+                pass
+        masked = logits.clone() if masked is None else masked
+        masked[next_id] = float("-inf")
+        if torch.isinf(masked).all():  # no token can continue the text: keep the first draw
+            return first, _unfinished_utf8(pending + (table[first] or b""))
+        next_id = draw(masked)
 
 
 def _check_integer_ids(ids: Tensor, what: str) -> None:

@@ -453,3 +453,42 @@ def test_generate_rejects_bad_prompts():
     assert len(tiny_model().generate(np.array([1, 2], dtype=np.uint16), 2)) == 2
     with pytest.raises(ValueError, match=r"\[0, 97\)"):
         tiny_model().generate([97], 3)
+
+
+def _fake_vocab() -> dict[int, bytes]:
+    """97 ids: the 96 bytes 0x20-0x7F and 0x80-0xDF mixed so that half-characters are likely, and one 3-byte char."""
+    vocab = {i: bytes([0x41 + i % 26]) for i in range(97)}
+    for i in range(0, 97, 3):
+        vocab[i] = bytes([0x80 + i % 64])  # a lone continuation byte
+    for i in range(1, 97, 7):
+        vocab[i] = bytes([0xE4])  # the start of a 3-byte character
+    vocab[96] = "好".encode("utf-8")
+    return vocab
+
+
+def test_generate_with_token_bytes_keeps_utf8_whole():
+    lm, vocab = tiny_model(), _fake_vocab()
+    for seed in range(5):
+        gen = torch.Generator().manual_seed(seed)
+        plain = lm.generate([5], 40, temperature=1.5, generator=gen)
+        joined = b"".join(vocab[i] for i in plain)
+        with pytest.raises(UnicodeDecodeError):  # without the constraint this vocabulary breaks characters
+            joined.decode("utf-8")
+        ids = lm.generate([5], 40, temperature=1.5, token_bytes=vocab, generator=torch.Generator().manual_seed(seed))
+        data = b"".join(vocab[i] for i in ids)
+        tail = M._unfinished_utf8(data)
+        data[: len(data) - len(tail)].decode("utf-8")  # strict: everything but an unfinished last character
+        assert len(ids) == 40
+    greedy = lm.generate([5], 20, temperature=0, token_bytes=list(vocab.values()))
+    assert greedy == lm.generate([5], 20, temperature=0, token_bytes=vocab)
+
+
+def test_generate_token_bytes_errors_and_padding():
+    lm = tiny_model()
+    with pytest.raises(TypeError, match="tokenizer.vocab"):
+        lm.generate([5], 3, token_bytes="abc")
+    with pytest.raises(TypeError, match="not to str"):
+        lm.generate([5], 3, token_bytes={i: chr(65 + i % 26) for i in range(97)})
+    ascii_only = {i: b"x" for i in range(10)}  # ids 10..96 missing (padding): never drawn
+    assert all(i < 10 for i in lm.generate([5], 30, temperature=2.0, token_bytes=ascii_only,
+                                           generator=torch.Generator().manual_seed(0)))

@@ -159,7 +159,8 @@ def finish(result: TrainResult, folder: Path, out: Path, sample_tokens: int) -> 
         tokenizer = BPETokenizer.load(folder / "tokenizer.bpe")
         prompt = tokenizer.encode(ENDOFTEXT)  # one special token: "start a new story"
         ids = result.model.generate(prompt, sample_tokens, temperature=0.8, top_k=50,
-                                    stop_token=prompt[0], generator=torch.Generator().manual_seed(0))
+                                    stop_token=prompt[0], generator=torch.Generator().manual_seed(0),
+                                    token_bytes=tokenizer.vocab)  # whole characters only (no stray U+FFFD)
         text = tokenizer.decode(ids)
         write_text_atomic(out / "sample.txt", text + "\n")
         print("sample:", text, flush=True)
