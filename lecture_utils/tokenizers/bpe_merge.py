@@ -353,21 +353,26 @@ def merge_loop(words: list[str], counts: list[int], vocab: dict[int, bytes], num
     """Up to `num_merges` merges of the pre-tokens `words` (str of chr(byte)) with `counts`; adds to `vocab`."""
     data = _Merger(words, counts)
     inv = [inverted_key(vocab[i]) for i in range(len(vocab))]
+    code = data.code
 
     def entry(j: int, c: int) -> tuple:
-        """The heap entry of pair id j with count c: most frequent first, then lexicographically greatest."""
-        a, b = _pair_of(data.code[j])
-        return (-c, inv[a] + inv[b], j)
+        """The heap entry of pair id j with count c: most frequent first, then lexicographically greatest.
 
-    heap = [entry(i, data.count_[i]) for i in range(data.pairs)]
+        (inv[a], inv[b]) orders pairs as inv[a] + inv[b] would: no key is a prefix of another (see _INV).
+        """
+        pair = code[j]
+        other, n = inv[pair & _OTHER], inv[pair >> 32]
+        return (-c, n, other, j) if pair & _RIGHT else (-c, other, n, j)
+
+    heap = [entry(i, c) for i, c in enumerate(data.count_[:data.pairs])]
     heapq.heapify(heap)
     batches: dict[int, tuple] = {}  # number -> (pair ids, their counts when made, next index)
     numbers = itertools.count()
     merges: list[tuple[bytes, bytes]] = []
     bar = progress_bar(progress, num_merges, "merging", "merge")
     while len(merges) < num_merges and heap:
-        neg, key, item = heapq.heappop(heap)
-        if key == _BATCH:  # open a batch: push its pairs of this count one by one, the rest stays a batch
+        neg, key, key2, item = heapq.heappop(heap)
+        if not key:  # a batch (key _BATCH): push its pairs of this count one by one, the rest stays a batch
             ids, stored, i = batches.pop(item)
             count = data.count_
             while i < len(ids) and stored[i] == -neg:
@@ -377,18 +382,18 @@ def merge_loop(words: list[str], counts: list[int], vocab: dict[int, bytes], num
                 i += 1
             if i < len(ids) and stored[i]:
                 batches[item] = (ids, stored, i)
-                heapq.heappush(heap, (-int(stored[i]), _BATCH, item))
+                heapq.heappush(heap, (-int(stored[i]), _BATCH, _BATCH, item))
             continue
         current = data.count_[item]
         if current != -neg:  # stale: the count went down since this entry was pushed
             if current > 0:
-                heapq.heappush(heap, (-current, key, item))
+                heapq.heappush(heap, (-current, key, key2, item))
             continue
-        a, b = _pair_of(data.code[item])
+        a, b = _pair_of(code[item])
         new = len(vocab)
         vocab[new] = vocab[a] + vocab[b]
         merges.append((vocab[a], vocab[b]))
-        inv.append(inv[a][:-2] + inv[b])
+        inv.append(key[:-2] + key2)
         ids, stored = data.merge(item, new)
         if len(ids) <= _FEW:  # a few new pairs go on the heap one by one (cheaper than a batch)
             for j, c in zip(ids, stored):
@@ -397,7 +402,7 @@ def merge_loop(words: list[str], counts: list[int], vocab: dict[int, bytes], num
         elif stored[0]:
             number = next(numbers)
             batches[number] = (ids, stored, 0)
-            heapq.heappush(heap, (-int(stored[0]), _BATCH, number))
+            heapq.heappush(heap, (-int(stored[0]), _BATCH, _BATCH, number))
         bar.update(1)
     bar.close()
     return merges
