@@ -208,8 +208,10 @@ class _Merger:
         self.start.frombytes(first.tobytes())
         self.start.append(used + n)
 
-    def _add_pairs(self, codes: np.ndarray, positions: np.ndarray) -> tuple[np.ndarray | list[int], np.ndarray | list[int]]:
-        """New pair ids for the distinct pair `codes` (see _RIGHT; sorted, positions increasing within each); (ids, counts)."""
+    def _add_pairs(self, codes: np.ndarray, positions: np.ndarray, new: int,
+                   ) -> tuple[np.ndarray | list[int], np.ndarray | list[int]]:
+        """New pair ids for the pairs of `new` with `codes` (side | other, see _RIGHT; sorted, positions increasing
+        within each); (ids, counts)."""
         n = codes.size
         if not n:
             return [], []
@@ -219,12 +221,12 @@ class _Merger:
         first = np.flatnonzero(starts)
         k, base = first.size, self.pairs
         used = self._room(k, n)
-        ids = np.cumsum(starts, dtype=np.int32)
+        ids = np.add.accumulate(starts, dtype=np.int32)  # (np.cumsum costs twice as much on small arrays)
         ids += base - 1
         self.pid.put(positions, ids)
         counts = np.add.reduceat(self.weight.take(positions), first, dtype=np.int64)
         self.count[base:base + k] = counts
-        self.code.frombytes(codes.take(first).tobytes())
+        self.code.frombytes((codes.take(first) | new << 32).tobytes())
         first += used
         self.start.pop()
         self.start.frombytes(first.tobytes())
@@ -315,14 +317,14 @@ class _Merger:
             at = _every_other_in_runs(at, nxt.take(at))
         after = nxt.take(at)  # the position of b, merged away
         left, right, w = prv.take(at), nxt.take(after), self.weight.take(at)
-        # (x, a) at `left` and (b, y) at `after` lose this occurrence. In "a b a b" the middle (b, a) is
-        # the right pair of the first occurrence and the left pair of the second: counted once.
+        # Each occurrence has a left side, (x, a) at `left` becoming (x, new) there, and a right side,
+        # (b, y) at `after` becoming (new, y) at `at`. In "a b a b" the middle (b, a) is the right pair of
+        # the first occurrence and the left pair of the second: counted once, as a right side.
         has_left = left != end
         has_left[1:] &= left[1:] != after[:-1]
-        has_right = right != end
-        left = left[has_left]
-        old = np.concatenate((pid.take(left), pid.take(after[has_right])))
-        np.subtract.at(self.count, old, np.concatenate((w[has_left], w[has_right])).astype(np.int64))
+        live = np.concatenate((has_left, right != end))  # (the sides that have a pair: left ones, then right)
+        lost = np.concatenate((w, w))[live].astype(np.int64)  # (int64: ufunc.at is fast only without a cast)
+        np.subtract.at(self.count, pid.take(np.concatenate((left, after))[live]), lost)
         # Relink: `at` now holds the new token, `after` is gone.
         tok.put(at, new)
         tok.put(after, -1)
@@ -330,12 +332,15 @@ class _Merger:
         pid.put(at, -1)
         nxt.put(at, right)
         prv.put(right, at)  # (prv[end] is never read)
-        # The new pairs: (x, new) at the live left neighbours, (new, y) at `at`; keys (side, other, position).
-        at, right = at[has_right], right[has_right]
-        keys = np.concatenate((tok.take(left).astype(np.int64) << 31 | left,
-                               (tok.take(right).astype(np.int64) | _RIGHT) << 31 | at))
+        # The new pairs, keyed (side, other token, position): (x, new) at `left`, (new, y) at `at`.
+        keys = tok.take(np.concatenate((left, right))[live]).astype(np.int64)
+        keys[int(np.count_nonzero(has_left)):] |= _RIGHT
+        keys <<= 31
+        keys |= np.concatenate((left, at))[live]
         keys.sort()
-        return self._add_pairs(keys >> 31 | new << 32, (keys & _OTHER).astype(np.int32))
+        positions = (keys & _OTHER).astype(np.int32)
+        keys >>= 31
+        return self._add_pairs(keys, positions, new)
 
 
 def _every_other_in_runs(at: np.ndarray, after: np.ndarray) -> np.ndarray:
@@ -371,9 +376,17 @@ def merge_loop(words: list[str], counts: list[int], vocab: dict[int, bytes], num
     merges: list[tuple[bytes, bytes]] = []
     bar = progress_bar(progress, num_merges, "merging", "merge")
     while len(merges) < num_merges and heap:
-        neg, key, key2, item = heapq.heappop(heap)
+        neg, key, key2, item = heap[0]  # (looked at, not popped: a batch or stale entry is replaced in place)
         if not key:  # a batch (key _BATCH): push its pairs of this count one by one, the rest stays a batch
             ids, stored, i = batches.pop(item)
+            if i + 1 < len(ids) and 0 < stored[i + 1] != -neg:  # the common case: one pair of this count
+                batches[item] = (ids, stored, i + 1)
+                heapq.heapreplace(heap, (-int(stored[i + 1]), _BATCH, _BATCH, item))
+                j = int(ids[i])
+                if data.count_[j]:
+                    heapq.heappush(heap, entry(j, data.count_[j]))
+                continue
+            heapq.heappop(heap)
             count = data.count_
             while i < len(ids) and stored[i] == -neg:
                 j = int(ids[i])
@@ -387,8 +400,11 @@ def merge_loop(words: list[str], counts: list[int], vocab: dict[int, bytes], num
         current = data.count_[item]
         if current != -neg:  # stale: the count went down since this entry was pushed
             if current > 0:
-                heapq.heappush(heap, (-current, key, key2, item))
+                heapq.heapreplace(heap, (-current, key, key2, item))
+            else:
+                heapq.heappop(heap)
             continue
+        heapq.heappop(heap)
         a, b = _pair_of(code[item])
         new = len(vocab)
         vocab[new] = vocab[a] + vocab[b]
