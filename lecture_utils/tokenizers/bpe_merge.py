@@ -56,6 +56,8 @@ NUMPY_MIN = 60  # a merge with at least this many positions to look at runs in n
 _RIGHT = 1 << 31  # in a pair's code `n << 32 | side | other`: the pair is (n, other), else (other, n)
 _OTHER = _RIGHT - 1
 _MAX_WEIGHT = 2**31 - 1  # weights are int32: a pre-token counted more often is split into several
+_CHUNK = 1 << 16  # positions per step where a whole array is processed a piece at a time (memory)
+_SPARE = 2  # the arena starts with room for the positions of the pairs of two bytes and 1 / _SPARE more
 
 
 def inverted_key(token: bytes) -> bytes:
@@ -134,14 +136,14 @@ class _Merger:
                     self.arena = np.concatenate((self.arena[:used], np.empty(size - used, dtype=np.int32)))
         return used
 
-    def _compact(self, chunk: int = 1 << 18) -> int:
+    def _compact(self) -> int:
         """Drop every pair's stale positions from the arena, in place, a chunk at a time; returns its new end.
 
         A stale position never becomes live again (a position only ever gets a newer pair id), so the
         merges see exactly the positions they saw before.
         """
         start = np.array(self.start, dtype=np.int64)
-        arena, pid, pairs = self.arena, self.pid, self.pairs
+        arena, pid, pairs, chunk = self.arena, self.pid, self.pairs, _CHUNK
         kept = np.zeros(pairs + 1, dtype=np.int64)
         write = j = 0
         while j < pairs:
@@ -159,9 +161,9 @@ class _Merger:
         self.start = array("q", kept.tobytes())
         return write
 
-    def _byte_pairs(self, chunk: int = 1 << 16) -> None:
+    def _byte_pairs(self) -> None:
         """Ids, counts and positions of the pairs of two bytes, in bulk (a chunk at a time: memory)."""
-        tok, nxt, size, end = self.tok, self.nxt, self.end, self.end
+        tok, nxt, size, end, chunk = self.tok, self.nxt, self.end, self.end, _CHUNK
         if size < 2:
             return
         codes = tok[:size - 1].astype(np.uint16)  # 256 a + b for the pair (a, b) starting at each position
@@ -183,7 +185,7 @@ class _Merger:
         n = int(tally.sum())  # pair positions
         self._room(k, 0)
         used = 0
-        self.arena = np.empty(n + n // 2, dtype=np.int32)  # (room to spare: it is compacted when full, see _room)
+        self.arena = np.empty(n + n // _SPARE, dtype=np.int32)  # (room to spare: compacted when full, see _room)
         cursor = np.cumsum(tally) - tally + used  # per pair: where its next position goes
         first = cursor.take(present)
         arena, pid, weight = self.arena, self.pid, self.weight
