@@ -148,3 +148,28 @@ def test_merge_phase_memory_per_position():
         tracemalloc.stop()
     assert positions > 1_000_000
     assert peak < 36 * positions, f"{peak / positions:.1f} bytes per position"
+
+
+def test_cyclic_gc_is_paused_and_restored():
+    """merge_loop pauses the cyclic GC while it runs and leaves it as it found it, on or off."""
+    import gc
+
+    seen = []
+    words, counts = bpe_train._as_id_strings({"abab": 3, "ba": 2})
+    original = bpe_merge._Merger.merge
+
+    def spying_merge(self, pair, new):
+        seen.append(gc.isenabled())
+        return original(self, pair, new)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(bpe_merge._Merger, "merge", spying_merge)
+        assert gc.isenabled()
+        bpe_merge.merge_loop(list(words), list(counts), bpe_train._first_vocab(()), 3, False)
+        assert gc.isenabled() and seen and not any(seen)
+        gc.disable()
+        try:
+            bpe_merge.merge_loop(list(words), list(counts), bpe_train._first_vocab(()), 3, False)
+            assert not gc.isenabled()
+        finally:
+            gc.enable()

@@ -9,7 +9,7 @@ A merge with many occurrences runs in numpy, all occurrences at once; one with a
 
 The data, for all pre-tokens laid end to end, one *position* per byte:
 
-- `tok[i]`: the token that starts at position i (-1 once i has been merged into the token on its left);
+- `tok[i]`: the token that starts at position i (stale once i is merged into the token on its left);
 - `nxt[i]` / `prv[i]`: the position of the next / previous token of the same pre-token, or `end`
   (a doubly linked list per pre-token; `end` is one extra position whose token is always -1);
 - `weight[i]`: how often the pre-token holding position i occurs;
@@ -33,6 +33,7 @@ reach the top, so they never cost a heap push.
 """
 from __future__ import annotations
 
+import gc
 import heapq
 import itertools
 from array import array
@@ -267,7 +268,6 @@ class _Merger:
             q = nxt[p]
             left, right, w, pq = prv[p], nxt[q], weight[p], pid[q]
             tok[p] = new
-            tok[q] = -1
             pid[q] = -1
             nxt[p] = right
             if left != end:  # (x, a) -> (x, new); in "a b a b" x may be `new`, merged just before
@@ -329,7 +329,6 @@ class _Merger:
         np.subtract.at(self.count, pid.take(np.concatenate((left, after))[live]), lost)
         # Relink: `at` now holds the new token, `after` is gone.
         tok.put(at, new)
-        tok.put(after, -1)
         pid.put(after, -1)
         pid.put(at, -1)
         nxt.put(at, right)
@@ -358,6 +357,18 @@ def _every_other_in_runs(at: np.ndarray, after: np.ndarray) -> np.ndarray:
 def merge_loop(words: list[str], counts: list[int], vocab: dict[int, bytes], num_merges: int,
                progress: bool | None) -> list[tuple[bytes, bytes]]:
     """Up to `num_merges` merges of the pre-tokens `words` (str of chr(byte)) with `counts`; adds to `vocab`."""
+    collecting = gc.isenabled()
+    gc.disable()  # (the loop makes many tuples and no cycles: the cyclic GC would only cost time)
+    try:
+        return _merge_loop(words, counts, vocab, num_merges, progress)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _merge_loop(words: list[str], counts: list[int], vocab: dict[int, bytes], num_merges: int,
+                progress: bool | None) -> list[tuple[bytes, bytes]]:
+    """`merge_loop`, with the cyclic GC paused."""
     data = _Merger(words, counts)
     inv = [inverted_key(vocab[i]) for i in range(len(vocab))]
     code = data.code
