@@ -37,6 +37,7 @@ import gc
 import heapq
 import itertools
 from array import array
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -212,7 +213,7 @@ class _Merger:
         self.start.append(used + n)
 
     def _add_pairs(self, codes: np.ndarray, positions: np.ndarray, new: int,
-                   ) -> tuple[np.ndarray | list[int], np.ndarray | list[int]]:
+                   ) -> tuple[Sequence[int], Sequence[int]]:
         """New pair ids for the pairs of `new` with `codes` (side | other, see _RIGHT; sorted, positions increasing
         within each); (ids, counts)."""
         n = codes.size
@@ -236,9 +237,11 @@ class _Merger:
         self.start.append(used + n)
         self.arena[used:used + n] = positions
         order = np.argsort(-counts, kind="stable")
-        return order + base, counts.take(order)  # (arrays: 16 bytes a pair while it waits in its batch)
+        order += base
+        # (array("q"): 16 bytes a pair while it waits in its batch, and quick to read one by one from Python)
+        return array("q", order.tobytes()), array("q", counts.take(order - base).tobytes())
 
-    def merge(self, pair: int, new: int) -> tuple[np.ndarray | list[int], np.ndarray | list[int]]:
+    def merge(self, pair: int, new: int) -> tuple[Sequence[int], Sequence[int]]:
         """Merge every occurrence of pair id `pair` into `new`; the new pairs (ids, counts), most frequent first."""
         lo, hi = self.start[pair], self.start[pair + 1]
         a, b = _pair_of(self.code[pair])
@@ -252,7 +255,7 @@ class _Merger:
         self.count_[pair] = 0  # every occurrence is merged (or overlapped a merged one, in "a a a")
         return fresh
 
-    def _merge_one_by_one(self, pair: int, new: int, where: list[int]) -> tuple[list[int], list[int]]:
+    def _merge_one_by_one(self, pair: int, new: int, where: list[int]) -> tuple[Sequence[int], Sequence[int]]:
         """`merge` in plain Python, occurrence by occurrence (faster for a few occurrences)."""
         used = self._room(2 * len(where), 2 * len(where))
         tok, nxt, prv, pid, weight, count, end = (self.tok_, self.nxt_, self.prv_, self.pid_, self.weight_,
@@ -310,9 +313,10 @@ class _Merger:
         if len(positions) <= _FEW:  # (pushed one by one: no order needed)
             return ids, stored
         order = sorted(range(len(positions)), key=stored.__getitem__, reverse=True)
-        return [base + j for j in order], [stored[j] for j in order]
+        return array("q", [base + j for j in order]), array("q", [stored[j] for j in order])
 
-    def _merge_all_at_once(self, pair: int, new: int, at: np.ndarray, same: bool) -> tuple[np.ndarray, np.ndarray]:
+    def _merge_all_at_once(self, pair: int, new: int, at: np.ndarray, same: bool,
+                           ) -> tuple[Sequence[int], Sequence[int]]:
         """`merge` with numpy, all live occurrences `at` at once (faster for many occurrences)."""
         tok, nxt, prv, pid, end = self.tok, self.nxt, self.prv, self.pid, self.end
         if same and at.size > 1:  # (a, a): in a run a a a ..., the 1st, 3rd, ... (what str.split takes)
