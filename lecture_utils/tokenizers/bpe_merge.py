@@ -19,17 +19,20 @@ Each pair gets an id when it first appears. Per id: its two tokens (`code`), its
 the total weight of its occurrences) and the positions where it appeared, `arena[start[id]:start[id + 1]]`.
 A pair's positions are all written at one moment, at the start for two bytes, else by the merge that
 makes its newer token (nothing else can put a new token next to an old one); some go stale later, and
-`pid[i] == id` tells the live ones.
+`pid[i] == id` tells the live ones. A stale position never comes back (a position only ever gets a newer
+id), so when the arena is full it is compacted in place, dropping the stale ones; it grows only if that
+frees too little. The pairs of two bytes are placed by a counting sort, a chunk at a time (memory).
 
 A merge of (a, b) into n at positions P (left to right; in a run `a a a a` of an (a, a) merge, the
 1st and 3rd), with left neighbours x and right neighbours y: (x, a) and (b, y) lose the weights of
 their positions, and (x, n) and (n, y) are new pairs (in `a b a b` the middle (b, a) becomes (n, n)).
 
-The heap is the readable loop's (most frequent first, ties to the lexicographically greater pair),
+The heap is the readable loop's (most frequent first, ties to the lexicographically greater pair; an
+entry is (-count, key(a), key(b), id), which orders as key(a) + key(b) would, without making that key),
 with one saving: the new pairs of a merge (if more than a few) go on it as one *batch*, sorted by
-count, whose key `b""` sorts before every pair's key, so a batch is opened before any single pair of the same count is
-taken; opening it pushes the pairs of its top count one by one. Most new pairs are rare and never
-reach the top, so they never cost a heap push.
+count, whose key `b""` sorts before every pair's key, so a batch is opened before any single pair of
+the same count is taken; opening it pushes the pairs of its top count one by one. Most new pairs are
+rare and never reach the top, so they never cost a heap push.
 """
 from __future__ import annotations
 
