@@ -13,7 +13,9 @@ Run:  .venv/bin/python benchmarks/bench_encode.py [--repeat 3] [--encoding gpt2]
 
 `--file PATH` instead measures `encode_file` on a big file (all cores, or `--processes N`) against
 single-threaded tiktoken, each in a fresh process: wall time, our peak memory (PSS of the process tree,
-sampled from /proc), and the ids compared. tiktoken encodes the file in 64 MB segments cut at safe
+sampled from /proc every 0.25 s: reading smaps costs ~5 ms of CPU per 200 MB process, so sampling every
+10 ms would take a third of a core from encode_file's processes, and less from tiktoken's one thread),
+and the ids compared. tiktoken encodes the file in 64 MB segments cut at safe
 points (`encode_file.chunk_boundaries`: the same ids as one call, without holding ~10 GB of Python ints
 for a 1 GB file); its time is the sum of its `encode` calls. E.g. the 1 GB generated corpus:
   .venv/bin/python benchmarks/textgen.py ... (see bench_tokenizers.py: textgen.generate(path, 1000, "mixed", seed=2))
@@ -61,12 +63,15 @@ sys.path.insert(0, {root!r})
 from lecture_utils.tokenizers import BPETokenizer
 encoding, path, npy, processes, out = sys.argv[1:6]
 tok = BPETokenizer.from_tiktoken(encoding)
-start = time.perf_counter()
+def children():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+start, cpu, child = time.perf_counter(), time.process_time(), children()
 tok.encode_file(path, npy, num_processes=int(processes) or None, progress=False)
 seconds = time.perf_counter() - start
-children = resource.getrusage(resource.RUSAGE_CHILDREN)
+cpu, child = time.process_time() - cpu, children() - child  # this process, and its (waited-for) workers
 with open(out, "w", encoding="utf-8") as f:
-    json.dump({{"seconds": seconds, "cpu": time.process_time() + children.ru_utime + children.ru_stime}}, f)
+    json.dump({{"seconds": seconds, "cpu": cpu + child, "cpu_main": cpu}}, f)
 """
 
 TIKTOKEN_SEGMENTS = """
@@ -97,12 +102,40 @@ with open(out, "w", encoding="utf-8") as f:
 """
 
 
+def run_measured(code: str, args: list[str], interval: float = 0.25) -> tuple[float, float, dict]:
+    """Run `python -c code args` in a fresh process; (seconds it reports, peak tree PSS in MB, its JSON)."""
+    import json
+    import subprocess
+    import tempfile
+    import threading
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from bench_tokenizers import _tree_pss_kib  # the training benchmark's PSS reader
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "result.json"
+        proc = subprocess.Popen([sys.executable, "-c", code, *args, str(out)])
+        peak, stop = 0, threading.Event()
+
+        def sample() -> None:
+            nonlocal peak
+            while not stop.wait(interval):
+                peak = max(peak, _tree_pss_kib(proc.pid))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        returncode = proc.wait()
+        stop.set()
+        sampler.join()
+        if returncode != 0:
+            raise RuntimeError(f"benchmark subprocess failed with exit code {returncode}")
+        result = json.loads(out.read_text(encoding="utf-8"))
+    return result["seconds"], peak / 1024, result
+
+
 def bench_file(path: Path, encoding: str, repeat: int, processes: int) -> None:
     """encode_file on `path` vs single-threaded tiktoken, fresh processes, interleaved; prints one row per repeat."""
     import os
-
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from bench_tokenizers import run_measured  # the PSS sampler of the training benchmark
 
     root = str(Path(__file__).resolve().parent.parent)
     mb = path.stat().st_size / 1e6
@@ -114,7 +147,7 @@ def bench_file(path: Path, encoding: str, repeat: int, processes: int) -> None:
         ours_s, peak, ours = run_measured(OURS_FILE.format(root=root), [encoding, str(path), str(npy), str(processes)])
         theirs_s, _, theirs = run_measured(TIKTOKEN_SEGMENTS.format(root=root), [encoding, str(path), str(npy)])
         ratios.append(theirs_s / ours_s)
-        print(f"  round {r + 1}: ours {mb / ours_s:.2f} MB/s ({ours_s:.1f} s wall, {ours['cpu']:.1f} s CPU), peak"
+        print(f"  round {r + 1}: ours {mb / ours_s:.2f} MB/s ({ours_s:.1f} s wall, {ours['cpu']:.1f} s CPU of which {ours['cpu_main']:.1f} s in the main process), peak"
               f" {peak:.0f} MB; tiktoken {mb / theirs_s:.2f} MB/s ({theirs_s:.1f} s, {theirs['cpu']:.1f} s CPU); ratio {theirs_s / ours_s:.2f};"
               f" ids {'identical' if theirs['identical'] else 'DIFFER'} ({theirs['tokens']:,} tokens); load {load}",
               flush=True)

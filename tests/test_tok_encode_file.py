@@ -101,3 +101,47 @@ def test_an_old_result_survives_a_failed_run(gpt2, tmp_path):
     with pytest.raises(ValueError, match="UTF-8"):
         gpt2.encode_file(src, out, progress=False)
     assert out.read_bytes() == before
+
+
+def test_workers_are_fresh_processes_not_forks(gpt2, crlf_text, tmp_path):
+    """From a process with a running thread (a Jupyter kernel has several): no fork, no warning."""
+    import os
+    import subprocess
+    import sys
+    import textwrap
+
+    src = tmp_path / "in.txt"
+    src.write_bytes(crlf_text.encode("utf-8"))
+    script = textwrap.dedent(f"""
+        import os, threading, warnings
+        warnings.simplefilter("error")  # Python >= 3.12 warns (DeprecationWarning) on fork with threads
+        forks = []
+        os.register_at_fork(before=lambda: forks.append(1))  # os.fork and multiprocessing's fork run this
+        stop = threading.Event()
+        threading.Thread(target=stop.wait, daemon=True).start()
+        import numpy as np
+        from lecture_utils.tokenizers import BPETokenizer
+        tok = BPETokenizer.from_tiktoken("gpt2")
+        out = tok.encode_file({str(src)!r}, {str(tmp_path / "ids.npy")!r}, num_processes=2, chunk_bytes=20_000,
+                              progress=False)
+        stop.set()
+        assert not forks, "encode_file forked"
+        from pathlib import Path
+        assert np.load(out).tolist() == tok.encode(Path({str(src)!r}).read_bytes().decode("utf-8"))
+        print("ok")
+    """)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = {**os.environ, "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    run = subprocess.run([sys.executable, "-W", "error", "-c", script], capture_output=True, text=True, env=env,
+                         timeout=300)
+    assert run.returncode == 0 and run.stdout.strip() == "ok", run.stderr
+    assert run.stderr == ""
+
+
+def test_an_error_in_a_worker_reaches_the_caller(gpt2, tmp_path):
+    src = tmp_path / "in.txt"
+    good = ("hello world " * 5000).encode("utf-8")
+    src.write_bytes(good + b"bad \xff byte " + good)
+    with pytest.raises(ValueError, match=rf"not valid UTF-8 .* at offset {len(good) + 4}"):
+        gpt2.encode_file(src, tmp_path / "x.npy", num_processes=2, chunk_bytes=1000, progress=False)
+    assert not (tmp_path / "x.npy").exists()

@@ -13,18 +13,24 @@ How it stays exact and bounded:
    one chunk (memory then grows with that stretch, as it must).
 2. Text is read exactly as `train_bpe` reads it: raw bytes decoded as UTF-8, no newline translation
    (CRLF stays CRLF). Invalid UTF-8 is an error that names the byte offset.
-3. Workers (one per core) each read and encode one chunk at a time and send back the ids as packed
-   uint16/uint32 bytes; the main process writes them in order after a fixed-size .npy header, so memory
-   is a few chunks per worker whatever the file size. The header's length field is written last.
+3. Workers are fresh `python` processes (never a fork: safe from a Jupyter kernel, which has threads)
+   that import only the tokenizer modules and get the tokenizer's state over a pipe. This process
+   encodes too. Each reads and encodes one chunk at a time and returns the ids as packed uint16/uint32
+   bytes; this process writes them in order after a fixed-size .npy header, so memory is a few chunks
+   per process whatever the file size. The header's length field is written last.
 4. The result appears atomically (`lecture_utils.files.atomic_path`): a crash leaves no half file.
 
 dtype: uint16 when every id fits (vocab below 65,536 ids, e.g. GPT-2), else uint32.
 """
 from __future__ import annotations
 
-import multiprocessing
 import os
+import pickle
+import queue
+import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -38,7 +44,19 @@ CHUNK_BYTES = 1 << 20  # about 1 MiB of text per task
 WINDOW_BYTES = 1 << 16  # bytes read around a target offset to look for a cut point (doubled when needed)
 NPY_HEADER_BYTES = 128  # our .npy header: magic, version 1.0, and a padded dict, 128 bytes in all
 
-_worker_tokenizer = None  # set in each worker (inherited with fork, unpickled with spawn)
+_PACKAGE_DIR = Path(__file__).resolve().parent.parent  # the lecture_utils folder
+# A worker is a fresh `python` that imports only the tokenizer modules (not the package's __init__ files,
+# IPython or the user's script): empty stand-ins for the two packages keep those from running.
+_WORKER_MAIN = """
+import os, sys, types
+root = sys.argv[1]
+for name, folder in (("lecture_utils", root), ("lecture_utils.tokenizers", os.path.join(root, "tokenizers"))):
+    package = types.ModuleType(name)
+    package.__path__ = [folder]
+    sys.modules[name] = package
+from lecture_utils.tokenizers.encode_file import _serve
+_serve()
+"""
 
 
 def _npy_header(dtype: np.dtype, length: int) -> bytes:
@@ -122,16 +140,112 @@ def chunk_boundaries(path: str | os.PathLike, specials: list[str], pattern: str,
     return bounds
 
 
-def _set_worker_tokenizer(tokenizer) -> None:
-    global _worker_tokenizer
-    _worker_tokenizer = tokenizer
+def _serve() -> None:
+    """A worker's main loop: the tokenizer's state, then tasks from stdin; packed ids (or the error) to stdout."""
+    from .bpe import BPETokenizer
+
+    inp = sys.stdin.buffer
+    out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # a stray print cannot corrupt the results
+    state, dtype = pickle.load(inp)
+    tokenizer = BPETokenizer.__new__(BPETokenizer)
+    tokenizer.__setstate__(state)
+    dtype = np.dtype(dtype)
+    while True:
+        try:
+            path, start, end = pickle.load(inp)
+        except EOFError:
+            return
+        try:
+            reply = (True, _encode_range(tokenizer, dtype, path, start, end))
+        except Exception as err:  # sent back and raised in the parent (e.g. the invalid UTF-8 message)
+            reply = (False, err)
+        pickle.dump(reply, out, pickle.HIGHEST_PROTOCOL)
+        out.flush()
 
 
-def _encode_task(task: tuple[str, int, int, str]) -> tuple[int, bytes]:
-    """Worker: encode one chunk; returns (its byte length, the ids packed as dtype)."""
-    path, start, end, dtype = task
-    ids = _worker_tokenizer.encode(read_text_range(path, start, end))
-    return end - start, np.array(ids, dtype=dtype).tobytes()
+def _encode_range(tokenizer, dtype: np.dtype, path: str, start: int, end: int) -> bytes:
+    """The ids of bytes start..end of the file, packed as `dtype`."""
+    return np.array(tokenizer.encode(read_text_range(path, start, end)), dtype=dtype).tobytes()
+
+
+def _in_workers(tokenizer, dtype: np.dtype, tasks: list[tuple[str, int, int]], n: int) -> Iterator[bytes]:
+    """The packed ids of each task, in order: computed here and in `n` fresh worker processes."""
+    todo: queue.SimpleQueue = queue.SimpleQueue()
+    for k in range(len(tasks)):
+        todo.put(k)
+    done: queue.SimpleQueue = queue.SimpleQueue()
+    slots = threading.Semaphore(2 * (n + 1))  # tasks taken but not yet written: bounds the memory held
+    from .bpe import BPETokenizer
+
+    # what a plain BPETokenizer is rebuilt from (a subclass's own encode is not used by the workers)
+    state = pickle.dumps((BPETokenizer.__getstate__(tokenizer), dtype.str), pickle.HIGHEST_PROTOCOL)
+    procs = [subprocess.Popen([sys.executable, "-c", _WORKER_MAIN, str(_PACKAGE_DIR)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE) for _ in range(n)]
+    stop = threading.Event()
+
+    def feed(proc: subprocess.Popen) -> None:  # one thread per worker: send a task, wait for its result
+        try:
+            proc.stdin.write(state)
+            while not stop.is_set():
+                slots.acquire()
+                try:
+                    k = todo.get_nowait()
+                except queue.Empty:
+                    slots.release()
+                    break
+                pickle.dump(tasks[k], proc.stdin, pickle.HIGHEST_PROTOCOL)
+                proc.stdin.flush()
+                done.put((k, *pickle.load(proc.stdout)))
+        except (OSError, EOFError, pickle.UnpicklingError) as err:
+            done.put((-1, False, RuntimeError(f"an encoding worker process died ({err!r}); its error, if any, is"
+                                              " printed above; num_processes=1 encodes without workers")))
+        finally:
+            try:
+                proc.stdin.close()  # end of input: the worker exits
+            except OSError:
+                pass
+
+    threads = [threading.Thread(target=feed, args=(p,), daemon=True) for p in procs]
+    for t in threads:
+        t.start()
+    finished = False
+    ready: dict[int, bytes] = {}
+    try:
+        for k in range(len(tasks)):
+            while k not in ready:
+                if slots.acquire(blocking=False):  # this process encodes too, when it may take a task
+                    try:
+                        mine = todo.get_nowait()
+                    except queue.Empty:
+                        slots.release()
+                    else:
+                        ready[mine] = _encode_range(tokenizer, dtype, *tasks[mine])
+                        continue
+                got, ok, value = done.get()
+                if not ok:
+                    raise value
+                ready[got] = value
+            yield ready.pop(k)
+            slots.release()
+        finished = True
+    finally:
+        stop.set()
+        while True:  # after an error or Ctrl-C: no new tasks, and the running ones are stopped
+            try:
+                todo.get_nowait()
+            except queue.Empty:
+                break
+        for _ in threads:
+            slots.release()  # a feeder waiting for a slot sees the empty queue and ends
+        for p in procs:
+            if not finished:
+                p.kill()
+            p.wait()
+        for t in threads:
+            t.join()
+        for p in procs:
+            p.stdout.close()
 
 
 def _check_args(path, out_path, num_processes, chunk_bytes) -> tuple[Path, Path, int]:
@@ -187,40 +301,25 @@ def encode_file(tokenizer, path: str | os.PathLike, out_path: str | os.PathLike,
     dtype = np.dtype(np.uint16 if max(tokenizer.vocab) < 1 << 16 else np.uint32).newbyteorder("<")
     specials = check_special_tokens(list(tokenizer.special_tokens))
     bounds = chunk_boundaries(path, specials, tokenizer.pattern, chunk_bytes)
-    tasks = [(str(path), a, b, dtype.str) for a, b in zip(bounds, bounds[1:]) if b > a]
+    tasks = [(str(path), a, b) for a, b in zip(bounds, bounds[1:]) if b > a]
     if num_processes == 1 or len(tasks) <= 1:
-        _set_worker_tokenizer(tokenizer)
-        pool, results = None, map(_encode_task, tasks)
-    else:  # started before the progress bar's thread exists
-        pool = _pool(tokenizer, min(num_processes, len(tasks)))
-        results = pool.imap(_encode_task, tasks)
+        results = (_encode_range(tokenizer, dtype, *task) for task in tasks)
+    else:
+        results = _in_workers(tokenizer, dtype, tasks, min(num_processes, len(tasks)) - 1)
     bar = _progress(progress, bounds[-1], f"encode {path.name}")
     count = 0
     try:
         with atomic_path(out_path) as tmp, open(tmp, "wb") as out:
             out.write(_npy_header(dtype, 0))
             try:
-                for n_bytes, packed in results:
+                for (_, start, end), packed in zip(tasks, results):
                     out.write(packed)
                     count += len(packed) // dtype.itemsize
-                    bar.update(n_bytes)
+                    bar.update(end - start)
             finally:
-                _set_worker_tokenizer(None)
-                if pool is not None:
-                    pool.terminate()
-                    pool.join()
+                results.close()  # stops the workers after an error
             out.seek(0)
             out.write(_npy_header(dtype, count))
     finally:
         bar.close()
     return out_path
-
-
-def _pool(tokenizer, processes: int):
-    """A process pool whose workers hold `tokenizer` (inherited with fork where available)."""
-    methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods and sys.platform != "darwin":
-        _set_worker_tokenizer(tokenizer)  # the children inherit it: no pickling, pages shared
-        return multiprocessing.get_context("fork").Pool(processes)
-    return multiprocessing.get_context("spawn").Pool(processes, initializer=_set_worker_tokenizer,
-                                                    initargs=(tokenizer,))
