@@ -173,3 +173,14 @@ def test_cyclic_gc_is_paused_and_restored():
             assert not gc.isenabled()
         finally:
             gc.enable()
+
+
+def test_merge_loop_consumes_its_lists():
+    """merge_loop empties `words` and `counts` once its arrays hold them (their memory is freed for the merges)."""
+    words, counts = bpe_train._as_id_strings({"abab": 3, "ba": 2, "a" * 9: 2**31 + 1})  # (one count beyond int32)
+    kept = (list(words), list(counts))
+    bpe_merge._Merger(words, counts)
+    assert (words, counts) == kept  # (only when asked)
+    merges = bpe_merge.merge_loop(words, counts, bpe_train._first_vocab(()), 3, False)
+    assert words == [] and counts == []
+    assert merges == bpe_merge.merge_loop(*kept, bpe_train._first_vocab(()), 3, False)

@@ -79,7 +79,8 @@ def _pair_of(code: int) -> tuple[int, int]:
 class _Merger:
     """All pre-tokens as linked token lists in flat arrays, and the pairs (see the module docstring)."""
 
-    def __init__(self, words: list[str], counts: list[int]):
+    def __init__(self, words: list[str], counts: list[int], consume: bool = False):
+        given = (words, counts)
         counts = np.asarray(counts, dtype=np.int64)
         if counts.size and int(counts.max()) > _MAX_WEIGHT:  # (pair counts are int64; only weights are int32)
             copies = -(-counts // _MAX_WEIGHT)  # a pre-token counted c times: ceil(c / max) copies
@@ -95,6 +96,12 @@ class _Merger:
         self.end = end = size  # the extra position after the last one
         tok = np.empty(size + 1, dtype=np.int32)
         tok[:size] = np.frombuffer("".join(words).encode("latin-1"), dtype=np.uint8)  # chr(byte) -> byte
+        del words
+        if consume:  # (the arrays hold it all now: free the lists' memory for the merges)
+            for given_list in given:
+                if isinstance(given_list, list):
+                    given_list.clear()
+        del given
         tok[end] = -1
         stops = np.cumsum(lengths)
         nxt = np.arange(1, size + 2, dtype=np.int32)
@@ -363,7 +370,10 @@ def _every_other_in_runs(at: np.ndarray, after: np.ndarray) -> np.ndarray:
 
 def merge_loop(words: list[str], counts: list[int], vocab: dict[int, bytes], num_merges: int,
                progress: bool | None) -> list[tuple[bytes, bytes]]:
-    """Up to `num_merges` merges of the pre-tokens `words` (str of chr(byte)) with `counts`; adds to `vocab`."""
+    """Up to `num_merges` merges of the pre-tokens `words` (str of chr(byte)) with `counts`; adds to `vocab`.
+
+    Consumes `words` and `counts`: both lists are emptied once the arrays hold them (memory).
+    """
     collecting = gc.isenabled()
     gc.disable()  # (the loop makes many tuples and no cycles: the cyclic GC would only cost time)
     try:
@@ -376,7 +386,8 @@ def merge_loop(words: list[str], counts: list[int], vocab: dict[int, bytes], num
 def _merge_loop(words: list[str], counts: list[int], vocab: dict[int, bytes], num_merges: int,
                 progress: bool | None) -> list[tuple[bytes, bytes]]:
     """`merge_loop`, with the cyclic GC paused."""
-    data = _Merger(words, counts)
+    data = _Merger(words, counts, consume=True)
+    del words, counts
     inv = [inverted_key(vocab[i]) for i in range(len(vocab))]
     code = data.code
 
