@@ -23,7 +23,7 @@ the initial alphabet, min_frequency 0; it reads the file line by line) and `rust
 trainer, GPT-2's pattern given explicitly; fed the documents between special tokens, 64 at a time).
 Ours: `train_bpe(path, ...)` with all CPUs. Wall time is measured around the training call inside the
 subprocess; peak memory is the largest total PSS of the subprocess and all its children (sampled every
-10 ms), so worker processes and threads are counted alike. Encoding rows: `bench_encode.py`.
+50 ms), so worker processes and threads are counted alike. Encoding rows: `bench_encode.py`.
 
 Run:  .venv/bin/python benchmarks/bench_tokenizers.py [--code-mb 150] [--real-code-mb 150] [--repeat 3] [--scale-mb 100 1000]
 Needs the peers: .venv/bin/pip install -r benchmarks/requirements.txt
@@ -185,8 +185,12 @@ def _tree_pss_kib(root: int) -> int:
     return total
 
 
-def run_measured(code: str, args: list[str]) -> tuple[float, float, dict]:
-    """Run `python -c code args` in a fresh process; (seconds it reports, peak tree PSS in MB, its JSON)."""
+def run_measured(code: str, args: list[str], interval: float = 0.05) -> tuple[float, float, dict]:
+    """Run `python -c code args` in a fresh process; (seconds it reports, peak tree PSS in MB, its JSON).
+
+    PSS is sampled every `interval` seconds: reading /proc/PID/smaps_rollup costs ~5 ms of CPU per
+    200 MB process, so sampling much more often would take CPU from the process being measured.
+    """
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "result.json"
         proc = subprocess.Popen([sys.executable, "-c", code, *args, str(out)])
@@ -197,7 +201,7 @@ def run_measured(code: str, args: list[str]) -> tuple[float, float, dict]:
             nonlocal peak
             while not stop.is_set():
                 peak = max(peak, _tree_pss_kib(proc.pid))
-                time.sleep(0.01)
+                time.sleep(interval)
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
