@@ -254,13 +254,13 @@ class _Merger:
     def merge(self, pair: int, new: int) -> tuple[Sequence[int], Sequence[int]]:
         """Merge every occurrence of pair id `pair` into `new`; the new pairs (ids, counts), most frequent first."""
         lo, hi = self.start[pair], self.start[pair + 1]
-        a, b = _pair_of(self.code[pair])
         if hi - lo < NUMPY_MIN:  # (copies of the positions: the arena may move while merging)
             fresh = self._merge_one_by_one(pair, new, self.arena[lo:hi].tolist())
         else:
             where = self.arena[lo:hi]
             at = where[self.pid.take(where) == pair]  # the live occurrences, left to right
             del where
+            a, b = _pair_of(self.code[pair])
             fresh = self._merge_all_at_once(pair, new, at, a == b)
         self.count_[pair] = 0  # every occurrence is merged (or overlapped a merged one, in "a a a")
         return fresh
