@@ -16,10 +16,11 @@ same text): raw bytes, decoded as UTF-8, no newline translation (a CRLF stays "\
    import only this module and `pretokenize.py`: no numpy, no IPython, not the user's script) take tasks
    from one queue; each reads a task's blocks, cuts out the special tokens (`pretokenize.split_specials`)
    and counts. For the GPT-2 family it counts whitespace-led *pieces* first and pre-tokenizes each
-   distinct piece once (`_PieceCounter`: the same counts, fewer regex calls). Each task gives one Counter
-   of *distinct* pre-tokens, and this process adds them up. Memory therefore grows with the number of
-   distinct pre-tokens, not with the file (plus one block and at most `MAX_PIECES` distinct pieces per
-   process).
+   distinct piece once (`_PieceCounter`: the same counts, fewer regex calls); the most frequent pieces
+   stay counted as pieces from task to task and are pre-tokenized once, at the end. Each task gives one
+   Counter of *distinct* pre-tokens, and this process adds them up as they come. Memory therefore grows
+   with the number of distinct pre-tokens, not with the file (plus one block and at most `MAX_PIECES`
+   distinct pieces per process).
 3. A tqdm bar shows the bytes counted (on when stderr is a terminal, or with progress=True).
 
 Deliberate simplification: a stretch of text with no safe cut at all (a pattern of your own without
@@ -44,18 +45,20 @@ from .pretokenize import iter_blocks, piece_regex, pretokenize, split_specials
 __all__ = ["count_pretokens", "count_pretokens_in_text", "chunk_boundaries", "read_text_range", "BLOCK_BYTES",
            "TASK_BYTES", "PARALLEL_MIN_BYTES"]
 
-BLOCK_BYTES = 1 << 20  # a worker reads and pre-tokenizes ~1 MB at a time: bounds its temporary lists
-TASK_BYTES = 16 << 20  # one task for a worker: at most ~16 MB (bounds its Counter of pieces)
+BLOCK_BYTES = 1 << 18  # a process reads and pre-tokenizes ~256 KB at a time: bounds its temporary lists
+TASK_BYTES = 8 << 20  # one task: at most ~8 MB (bounds the Counter it sends back)
 PARALLEL_MIN_BYTES = 4 << 20  # below ~4 MB, starting worker processes costs more than it saves
 SUB_BLOCK_CHARS = 1 << 18  # pieces are found ~256K characters at a time
-MAX_PIECES = 1 << 17  # a worker turns its distinct pieces into pre-token counts when it holds more
-JOIN_PIECES = 1 << 14  # ... this many pieces at a time
+MAX_PIECES = 1 << 16  # a process turns its rarer pieces into pre-token counts when it holds more
+KEEP_PIECES = MAX_PIECES // 2  # ... and keeps at most this many of the most frequent ones
+JOIN_PIECES = 1 << 12  # ... pre-tokenized this many pieces at a time
 
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent  # the lecture_utils folder
 # A worker is a fresh `python` that imports only this module and pretokenize.py (not numpy, IPython or
 # the user's script): empty stand-ins for the two packages keep their __init__ files from running.
 _WORKER_MAIN = """
-import os, sys, types
+import os, signal, sys, types
+signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops the workers
 root = sys.argv[1]
 for name, folder in (("lecture_utils", root), ("lecture_utils.tokenizers", os.path.join(root, "tokenizers"))):
     package = types.ModuleType(name)
@@ -106,13 +109,17 @@ class _PieceCounter:
     A piece is a run of whitespace and the run of other characters after it (" foo.bar(x)", "\\n    return"):
     for the GPT-2 family a cut before whitespace that follows another character is safe (`pretokenize.py`),
     so a text's pre-tokens are its pieces' pre-tokens. Pieces repeat far more than whole texts, so they are
-    counted first; at the end the distinct pieces that occurred n times are joined (every join is again such
-    a cut) and pre-tokenized together, their pre-tokens counted n times. Other patterns: pre-tokenized
-    directly. (Where pieces hardly repeat, e.g. Chinese lines without spaces, this costs about the same.)
+    counted first; when more than `MAX_PIECES` distinct pieces are held, those seen only a few times are
+    joined (every join is again such a cut) and pre-tokenized together, their pre-tokens counted as often
+    as the piece occurred. The most frequent pieces (at most `KEEP_PIECES`) stay and go on counting, so a
+    common piece is pre-tokenized about once per process, not once per window. Other patterns:
+    pre-tokenized directly. (Where pieces hardly repeat, e.g. Chinese lines without spaces, this costs
+    about the same.) One counter serves all the tasks of a process; `take` hands over the counts so far.
     """
 
-    def __init__(self, pattern: str) -> None:
+    def __init__(self, pattern: str, as_bytes: bool = False) -> None:
         self.pattern = pattern
+        self.as_bytes = as_bytes
         self.pieces = piece_regex(pattern)
         self.counts: Counter = Counter()
         self.piece_counts: Counter = Counter()
@@ -132,14 +139,21 @@ class _PieceCounter:
             if len(pieces) > 2:
                 self.piece_counts.update(pieces[1:-1])
             if len(self.piece_counts) > MAX_PIECES:
-                self._flush()
+                self.flush_rare()
 
-    def _flush(self) -> None:
-        """Add the pre-tokens of the pieces counted so far to the counts."""
-        by_count = defaultdict(list)
+    def flush_rare(self) -> None:
+        """Pre-tokenize all but the most frequent pieces (at most KEEP_PIECES stay, each seen twice or more)."""
+        self._flush(_least_kept(self.piece_counts))
+
+    def _flush(self, least: float = float("inf")) -> None:
+        """Add the pre-tokens of the pieces seen fewer than `least` times to the counts; keep the others."""
+        by_count, kept = defaultdict(list), Counter()
         for piece, n in self.piece_counts.items():
-            by_count[n].append(piece)
-        self.piece_counts = Counter()
+            if n < least:
+                by_count[n].append(piece)
+            else:
+                kept[piece] = n
+        self.piece_counts = kept
         for n, pieces in by_count.items():
             for i in range(0, len(pieces), JOIN_PIECES):  # a bounded text at a time
                 found = pretokenize("".join(pieces[i:i + JOIN_PIECES]), self.pattern)
@@ -149,9 +163,31 @@ class _PieceCounter:
                     for word, k in Counter(found).items():
                         self.counts[word] += k * n
 
-    def result(self) -> Counter:
+    def take(self) -> Counter:
+        """The pre-token counts so far (latin-1 keys if as_bytes), handed over: the counter starts again at zero."""
+        counts, self.counts = self.counts, Counter()
+        if self.as_bytes:  # keys as latin-1 str of the UTF-8 bytes, what the merge loop works on (ASCII keys stay)
+            wide = [w for w in counts if not w.isascii()]
+            for w in wide:  # no clash: every new key has a character >= U+0080, every old one is ASCII
+                counts[w.encode("utf-8").decode("latin-1")] = counts.pop(w)
+        return counts
+
+    def finish(self) -> Counter:
+        """All the remaining counts, the kept pieces' included (see `take`)."""
         self._flush()
-        return self.counts
+        return self.take()
+
+
+def _least_kept(piece_counts: Counter) -> float:
+    """The least count a piece needs to stay in the counter: at most KEEP_PIECES pieces, each seen at least twice."""
+    by_count = Counter(piece_counts.values())  # how many pieces were seen n times
+    kept, least, room = 0, float("inf"), min(KEEP_PIECES, MAX_PIECES // 2)
+    for n in sorted(by_count, reverse=True):
+        if n < 2 or kept + by_count[n] > room:
+            break
+        kept += by_count[n]
+        least = n
+    return least
 
 
 def _count_text(text: str, specials: Sequence[str], pattern: str, counts: Counter) -> None:
@@ -161,48 +197,74 @@ def _count_text(text: str, specials: Sequence[str], pattern: str, counts: Counte
             counts.update(pretokenize(part, pattern))
 
 
-def _count_range(task: tuple) -> tuple[Counter, int]:
-    """Count the blocks [b0, b1), [b1, b2), ... of a file; (Counter, bytes counted)."""
-    path, bounds, specials, pattern, as_bytes = task
-    counter = _PieceCounter(pattern)
+def _count_task(counter: _PieceCounter, task: tuple) -> tuple[Counter, int]:
+    """Count the blocks [b0, b1), [b1, b2), ... of a file; (the counts handed over so far, bytes counted)."""
+    path, bounds, specials, _, _ = task
     for start, end in zip(bounds, bounds[1:]):
         text = read_text_range(path, start, end)
         for part in split_specials(text, specials)[::2] if specials else (text,):
             if part:
                 counter.add(part)
-    counts = counter.result()
-    if as_bytes:  # keys as latin-1 str of the UTF-8 bytes, what the merge loop works on (ASCII keys stay)
-        wide = {w.encode("utf-8").decode("latin-1"): counts.pop(w) for w in [w for w in counts if not w.isascii()]}
-        counts.update(wide)  # no clash: every new key has a character >= U+0080, every old one is ASCII
-    return counts, bounds[-1] - bounds[0]
+        del text
+    counter.flush_rare()  # the reply holds all but the frequent pieces' counts (those come with the last reply)
+    return counter.take(), bounds[-1] - bounds[0]
 
 
 def _serve() -> None:
-    """A worker's main loop: pickled tasks from stdin, pickled (ok, result or error) to stdout, until EOF."""
+    """A worker's main loop: pickled tasks from stdin, pickled (ok, result or error) to stdout.
+
+    A task is counted with one counter for the whole run; None asks for the rest of the counts (the
+    kept pieces'); EOF ends the worker. Ctrl-C is left to the parent, which stops the workers.
+    """
     inp = sys.stdin.buffer
     out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # a stray print cannot corrupt the results
+    counter = None
     while True:
         try:
             task = pickle.load(inp)
         except EOFError:
             return
         try:
-            reply = (True, _count_range(task))
+            if task is None:
+                reply = (True, (counter.finish() if counter else Counter(), 0))
+            else:
+                counter = counter or _PieceCounter(task[3], task[4])
+                reply = (True, _count_task(counter, task))
         except Exception as err:  # sent back and raised in the parent (e.g. the invalid UTF-8 message)
             reply = (False, err)
-        pickle.dump(reply, out, pickle.HIGHEST_PROTOCOL)
-        out.flush()
+        try:
+            pickle.dump(reply, out, pickle.HIGHEST_PROTOCOL)
+            out.flush()
+        except BrokenPipeError:  # the parent is gone (killed): nothing to report to, and nothing to print
+            os._exit(1)
+
+
+def _counted_here(tasks: list) -> Iterator:
+    """`_count_task` for each task in this process, then the rest of the counts."""
+    if not tasks:
+        return
+    counter = _PieceCounter(tasks[0][3], tasks[0][4])
+    for task in tasks:
+        yield _count_task(counter, task)
+    yield counter.finish(), 0
 
 
 def _in_workers(tasks: list, n: int) -> Iterator:
-    """`_count_range(task)` for each task, here and in n worker processes, in the order they finish."""
+    """(counts, bytes) of each task, here and in n worker processes, in the order they finish; then the rest."""
     todo: queue.SimpleQueue = queue.SimpleQueue()
     for task in tasks:
         todo.put(task)
     done: queue.SimpleQueue = queue.SimpleQueue()
+    # Each worker in a session of its own: a Ctrl-C in the terminal (or Jupyter's interrupt, sent to the
+    # kernel's process group) reaches only this process, which stops the workers (the `finally` below).
     procs = [subprocess.Popen([sys.executable, "-c", _WORKER_MAIN, str(_PACKAGE_DIR)], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE) for _ in range(n)]
+                              stdout=subprocess.PIPE, env=_worker_env(), start_new_session=True) for _ in range(n)]
+
+    def ask(proc: subprocess.Popen, task: tuple | None) -> None:
+        pickle.dump(task, proc.stdin, pickle.HIGHEST_PROTOCOL)
+        proc.stdin.flush()
+        done.put(pickle.load(proc.stdout))
 
     def feed(proc: subprocess.Popen) -> None:  # one thread per worker: send a task, wait for its result
         try:
@@ -211,9 +273,8 @@ def _in_workers(tasks: list, n: int) -> Iterator:
                     task = todo.get_nowait()
                 except queue.Empty:
                     break
-                pickle.dump(task, proc.stdin, pickle.HIGHEST_PROTOCOL)
-                proc.stdin.flush()
-                done.put(pickle.load(proc.stdout))
+                ask(proc, task)
+            ask(proc, None)  # no tasks left: the rest of its counts
         except (OSError, EOFError, pickle.UnpicklingError) as err:
             done.put((False, RuntimeError(f"a pre-token counting worker process died ({err!r}); its error, if any,"
                                           " is printed above; num_processes=1 counts without workers")))
@@ -227,19 +288,22 @@ def _in_workers(tasks: list, n: int) -> Iterator:
     for t in threads:
         t.start()
     finished = False
+    counter = _PieceCounter(tasks[0][3], tasks[0][4])  # this process counts too (one process fewer to hold)
     try:
-        remaining = len(tasks)
+        remaining = len(tasks) + n  # each worker's tasks, then the rest of its counts
         while remaining:
-            try:  # this process counts too (one process fewer to hold in memory)
-                task = todo.get_nowait()
-            except queue.Empty:
-                ok, value = done.get()
-            else:
-                ok, value = True, _count_range(task)
+            # The workers' results first, so that they do not pile up here while this process counts.
+            # (Counting outside an `except` block: a Ctrl-C then shows one traceback, not a chained one.)
+            reply = _next(done)
+            if reply is None:
+                task = _next(todo)
+                reply = done.get() if task is None else (True, _count_task(counter, task))
+            ok, value = reply
             if not ok:
                 raise value
             remaining -= 1
             yield value
+        yield counter.finish(), 0
         finished = True
     finally:
         while True:  # after an error or Ctrl-C: no new tasks, and the running ones are stopped
@@ -255,6 +319,24 @@ def _in_workers(tasks: list, n: int) -> Iterator:
             t.join()
         for p in procs:
             p.stdout.close()
+
+
+def _next(q: queue.SimpleQueue):
+    """The next item of a queue, or None if it is empty now."""
+    try:
+        return q.get_nowait()
+    except queue.Empty:
+        return None
+
+
+def _worker_env() -> dict:
+    """The environment for worker processes: this one's, with glibc told to give freed memory back at once."""
+    env = dict(os.environ)
+    # glibc raises its mmap threshold after each large free, so later large blocks come from a heap that
+    # it rarely trims: a long-running worker's memory then creeps up. A fixed threshold keeps it flat.
+    env.setdefault("MALLOC_MMAP_THRESHOLD_", str(256 << 10))
+    env.setdefault("MALLOC_TRIM_THRESHOLD_", str(1 << 20))
+    return env
 
 
 def _cpu_count() -> int:
@@ -301,7 +383,7 @@ def count_file(path: Path, specials: Sequence[str], pattern: str, num_processes:
     counts: Counter = Counter()
     bar = progress_bar(progress, size, "counting pre-tokens", "B", unit_scale=True)
     helpers = min(workers, len(tasks)) - 1  # worker processes besides this one
-    results = _in_workers(tasks, helpers) if helpers else map(_count_range, tasks)
+    results = _in_workers(tasks, helpers) if helpers else _counted_here(tasks)
     try:
         for part, done in results:
             if counts:

@@ -1,0 +1,197 @@
+"""Counting pre-tokens (bpe_count): frequent pieces kept across windows and tasks still give exactly the
+pre-token counts, the worker protocol hands the kept pieces' counts over at the end, and Ctrl-C is quiet
+in the workers (one traceback, from the parent; no process left)."""
+from __future__ import annotations
+
+import os
+import pickle
+import random
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+import lecture_utils.tokenizers.bpe_count as bpe_count
+import lecture_utils.tokenizers.encode_file as encode_file
+from lecture_utils.tokenizers.pretokenize import exact_pattern, iter_blocks
+
+EOT = "<|endoftext|>"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _reference(text: str, specials=(), pattern: str = "gpt2") -> Counter:
+    parts = [text]
+    for s in sorted(specials, key=len, reverse=True):
+        parts = [q for p in parts for q in p.split(s)]
+    return Counter(w for p in parts for w in exact_pattern(pattern).findall(p))
+
+
+def _zipf_text(seed: int, n: int) -> str:
+    """Words whose frequencies fall off like real text's: a few pieces repeat a lot, most are rare."""
+    rng = random.Random(seed)
+    words = [" the", " cat", "\n    return", " x.y(z)", " 你好", " 🎉", "\r\n", "  ", "'s", " 123", "!!", "\t"]
+    words += [f" w{i}" for i in range(300)] + [f"\n  f{i}()" for i in range(100)]
+    weights = [1 / (i + 1) for i in range(len(words))]
+    return "".join(rng.choices(words, weights, k=n))
+
+
+def _as_latin1(counts: Counter) -> Counter:
+    return Counter({w.encode("utf-8").decode("latin-1"): n for w, n in counts.items()})
+
+
+@pytest.fixture
+def tiny_windows(monkeypatch):
+    """Windows of a few distinct pieces, of which a few stay: flushes and kept pieces all the time."""
+    monkeypatch.setattr(bpe_count, "SUB_BLOCK_CHARS", 64)
+    monkeypatch.setattr(bpe_count, "MAX_PIECES", 12)
+    monkeypatch.setattr(bpe_count, "KEEP_PIECES", 5)
+    monkeypatch.setattr(bpe_count, "JOIN_PIECES", 4)
+
+
+def test_least_kept_keeps_the_most_frequent_pieces_up_to_the_limit(monkeypatch):
+    monkeypatch.setattr(bpe_count, "MAX_PIECES", 100)
+    pieces = Counter({" a": 9, " b": 9, " c": 4, " d": 2, " e": 1, " f": 1})
+    for keep, least in ((1, float("inf")), (2, 9), (3, 4), (4, 2), (6, 2), (50, 2)):
+        monkeypatch.setattr(bpe_count, "KEEP_PIECES", keep)
+        assert bpe_count._least_kept(pieces) == least, keep  # a piece seen once is never kept
+    monkeypatch.setattr(bpe_count, "MAX_PIECES", 6)  # never more than half the window
+    assert bpe_count._least_kept(pieces) == 4
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_kept_pieces_are_counted_exactly(tiny_windows, seed):
+    text = _zipf_text(seed, 4000)
+    counter = bpe_count._PieceCounter("gpt2")
+    total, kept_once = Counter(), False
+    for block in iter_blocks(text, 500):  # like tasks (cut at safe points): each ends with flush_rare and take
+        counter.add(block)
+        kept_once |= bool(counter.piece_counts)  # frequent pieces stayed across a flush
+        counter.flush_rare()
+        kept_once |= bool(counter.piece_counts)
+        total += counter.take()
+    assert kept_once
+    total += counter.finish()
+    assert total == _reference(text)
+    assert not counter.piece_counts and not counter.counts
+
+
+def test_take_as_bytes_gives_latin1_keys(tiny_windows):
+    text = _zipf_text(7, 2000) + " é Ã© éé"
+    counter = bpe_count._PieceCounter("gpt2", as_bytes=True)
+    counter.add(text)
+    assert counter.take() + counter.finish() == _as_latin1(_reference(text))
+
+
+@pytest.mark.parametrize("num_processes", [1, 2])
+@pytest.mark.parametrize("as_bytes", [False, True])
+def test_count_file_with_kept_pieces_across_tasks(tmp_path, monkeypatch, tiny_windows, num_processes, as_bytes):
+    """Many small tasks (in this process: kept pieces carried across tasks; in a worker: its defaults)."""
+    monkeypatch.setattr(bpe_count, "PARALLEL_MIN_BYTES", 1000)
+    monkeypatch.setattr(bpe_count, "BLOCK_BYTES", 700)
+    monkeypatch.setattr(bpe_count, "TASK_BYTES", 3000)
+    monkeypatch.setattr(encode_file, "WINDOW_BYTES", 64)
+    text = _zipf_text(3, 6000).replace(" w7", EOT)
+    path = tmp_path / "z.txt"
+    path.write_bytes(text.encode("utf-8"))
+    counts = bpe_count.count_file(path, [EOT], "gpt2", num_processes, False, as_bytes=as_bytes)
+    expected = _reference(text, [EOT])
+    assert counts == (_as_latin1(expected) if as_bytes else expected)
+
+
+def _start_worker(**kwargs) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", bpe_count._WORKER_MAIN, str(bpe_count._PACKAGE_DIR)],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, **kwargs)
+
+
+def _ask(proc: subprocess.Popen, task):
+    pickle.dump(task, proc.stdin, pickle.HIGHEST_PROTOCOL)
+    proc.stdin.flush()
+    return pickle.load(proc.stdout)
+
+
+def test_a_worker_hands_over_its_kept_pieces_last(tmp_path):
+    """A frequent piece stays in the worker after a task; its counts come with the answer to None."""
+    path = tmp_path / "w.txt"
+    path.write_text("x ab ab ab ab y", encoding="utf-8")
+    size = path.stat().st_size
+    proc = _start_worker()
+    try:
+        first = _ask(proc, (path, [0, size], (), "gpt2", False))
+        second = _ask(proc, (path, [0, size], (), "gpt2", False))
+        rest = _ask(proc, None)
+    finally:
+        proc.stdin.close()
+        proc.wait(timeout=30)
+        proc.stdout.close()
+    assert first == (True, (Counter({"x": 1, " y": 1}), size)) and second == first  # " ab" seen 4 times: kept
+    assert rest == (True, (Counter({" ab": 8}), 0))
+    assert proc.returncode == 0
+
+
+def test_a_worker_ignores_ctrl_c_and_exits_quietly_when_its_parent_is_gone(tmp_path):
+    path = tmp_path / "w.txt"
+    path.write_text("the cat the hat", encoding="utf-8")
+    task = (path, [0, path.stat().st_size], (), "gpt2", False)
+    proc = _start_worker(stderr=subprocess.PIPE)
+    assert _ask(proc, task)[0]  # started and serving
+    proc.send_signal(signal.SIGINT)  # the parent handles Ctrl-C: the worker goes on
+    assert _ask(proc, task)[0]
+    proc.stdout.close()  # the parent is gone: its answer has nowhere to go
+    pickle.dump(task, proc.stdin, pickle.HIGHEST_PROTOCOL)
+    proc.stdin.close()
+    err = proc.stderr.read()
+    proc.wait(timeout=30)
+    proc.stderr.close()
+    assert err == b"" and proc.returncode == 1
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{tid}/children", encoding="utf-8") as f:
+            out += [int(x) for x in f.read().split()]
+    return out
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/task"), reason="needs Linux /proc to find the workers")
+def test_ctrl_c_while_counting_shows_one_traceback_and_leaves_no_process(tmp_path):
+    """Ctrl-C goes to the whole process group: only the parent reports it, and it stops its workers."""
+    path = tmp_path / "big.txt"
+    path.write_text(_zipf_text(5, 400_000), encoding="utf-8")
+    script = textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(ROOT)!r})
+        from pathlib import Path
+        from lecture_utils.tokenizers import bpe_count
+        bpe_count.PARALLEL_MIN_BYTES = 1000
+        bpe_count.TASK_BYTES = 1 << 16
+        while True:  # always counting, with workers, when Ctrl-C comes
+            bpe_count.count_file(Path({str(path)!r}), [], "gpt2", 3, False)
+        """)
+    proc = subprocess.Popen([sys.executable, "-c", script], stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while len(workers := _children(proc.pid)) < 2:  # both workers running
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        time.sleep(0.2)
+        for pid in workers:  # in the terminal's process group they would get the Ctrl-C too
+            os.kill(pid, signal.SIGINT)
+        os.killpg(proc.pid, signal.SIGINT)  # what the terminal does on Ctrl-C
+        err = proc.stderr.read().decode()
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        proc.stderr.close()
+    assert err.count("Traceback") == 1 and err.rstrip().endswith("KeyboardInterrupt"), err
+    assert "bpe_count.py" in err  # the parent's own traceback, from counting
+    for pid in workers:  # the workers were stopped
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
