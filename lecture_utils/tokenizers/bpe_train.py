@@ -270,7 +270,8 @@ def _warn_if_stopped_early(merges: list, vocab: dict[int, bytes], vocab_size: in
 
 def _merge_loop(words: list[str], counts: list[int], vocab_size: int, specials: tuple[str, ...],
                 progress: bool | None) -> tuple[dict[int, bytes], list[tuple[bytes, bytes]]]:
-    """The merges (step 4 of the module docstring) as `train_bpe` runs them: `bpe_merge`'s fast loop."""
+    """The merges (step 4 of the module docstring) as `train_bpe` runs them: `bpe_merge`'s fast loop (empties
+    `words` and `counts` once its arrays hold them, to free their memory)."""
     vocab = _first_vocab(specials)
     merges = bpe_merge.merge_loop(words, counts, vocab, vocab_size - len(vocab), progress)
     _warn_if_stopped_early(merges, vocab, vocab_size)
