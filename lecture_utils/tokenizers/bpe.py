@@ -69,7 +69,8 @@ ENCODE_BLOCK = 1 << 20  # encode long texts in blocks of ~1M characters: bounds 
 STREAM_CHARS = 1 << 16  # encode_iterable encodes once this many characters are buffered
 HEAP_MIN = 40  # pre-tokens of at least this many bytes merge with a heap instead of rescanning
 SPLIT_MIN = 4  # non-ASCII pre-tokens of at least this many characters are first cut at free points
-_NO_MERGE = (1 << 62, -1)  # rank of a pair that has no merge (larger than every real rank)
+_NO_MERGE = 1 << 62  # the packed rank of a pair that has no merge (larger than every real one)
+_MERGED = (1 << 32) - 1  # packed rank & _MERGED = the merged id
 
 
 class BPEFileError(ValueError):
@@ -181,7 +182,7 @@ class BPETokenizer(Tokenizer):
         self._straddlers: dict[tuple[int, int], list[tuple[bytes, bytes]]] | None = None  # built on first use
 
     def _index_merges(self, merges: Sequence[tuple[bytes, bytes]], by_bytes: dict[bytes, list[int]]) -> dict[bytes, int]:
-        """Fill self.merges and self._ranks ((id, id) -> (rank, merged id)); return bytes -> ordinary id.
+        """Fill self.merges and self._ranks ((id, id) -> rank << 32 | merged id); return bytes -> ordinary id.
 
         Ordinary tokens are the 256 bytes (the smallest id holding each) and each merge's product (the
         largest id holding it: train_bpe puts special tokens before the merges).
@@ -189,7 +190,7 @@ class BPETokenizer(Tokenizer):
         self._byte_ids = [by_bytes[bytes([b])][0] for b in range(256)]
         normal: dict[bytes, int] = {bytes([b]): self._byte_ids[b] for b in range(256)}
         self.merges: list[tuple[bytes, bytes]] = []
-        self._ranks: dict[tuple[int, int], tuple[int, int]] = {}
+        self._ranks: dict[tuple[int, int], int] = {}  # one int per pair: `min` compares ints, not tuples
         for rank, merge in enumerate(merges):
             first, second = _check_merge(rank, merge)
             first_id, second_id = normal.get(first), normal.get(second)
@@ -203,7 +204,7 @@ class BPETokenizer(Tokenizer):
                     raise ValueError(f"merges[{rank}] = {merge!r}: the merged token {product!r} is not in vocab")
                 normal[product] = by_bytes[product][-1]
             self.merges.append((first, second))
-            self._ranks.setdefault((first_id, second_id), (rank, normal[product]))
+            self._ranks.setdefault((first_id, second_id), rank << 32 | normal[product])
         self._normal = normal
         return normal
 
@@ -230,50 +231,34 @@ class BPETokenizer(Tokenizer):
         return tuple(self._merge_heap(ids) if len(ids) >= HEAP_MIN else self._merge_scan(ids))
 
     def _merge_scan(self, ids: list[int]) -> list[int]:
-        """Merge the lowest-ranked adjacent pair, every occurrence left to right, until none is left.
+        """Merge the lowest-ranked adjacent pair, the leftmost of equals, until no pair has a merge.
 
-        `ranks[k]` is the (rank, merged id) of the pair ids[k], ids[k + 1]; a merge updates only its neighbours.
+        Merging the leftmost one and scanning again merges every occurrence left to right, as GPT-2 does:
+        no other rank can apply in between, since a pair holding the new token always has a higher rank
+        (each merge's parts come from earlier merges, `_index_merges` checks). `ranks[k]` is the packed
+        rank (`_ranks`) of the pair ids[k],
+        ids[k + 1]; a merge updates only its neighbours.
         """
+        if len(ids) < 2:
+            return ids
         get, no_merge = self._ranks.get, _NO_MERGE
         ranks = list(map(get, zip(ids, ids[1:]), repeat(no_merge)))
-        while ranks:
+        while True:
             best = min(ranks)
-            merged = best[1]
-            if merged < 0:
-                break
+            if best == no_merge:
+                return ids
             i = ranks.index(best)
-            if ranks.count(best) > 1:  # several occurrences: merge them all, left to right
-                ids = self._merge_all(ids, i, merged)
-                ranks = list(map(get, zip(ids, ids[1:]), repeat(_NO_MERGE)))
-                continue
-            ids[i:i + 2] = [merged]
-            if i + 1 < len(ids):
-                if i:
-                    ranks[i - 1:i + 2] = [get((ids[i - 1], merged), no_merge), get((merged, ids[i + 1]), no_merge)]
-                else:
-                    ranks[0:2] = [get((merged, ids[1]), no_merge)]
-            elif i:
-                ranks[i - 1:] = [get((ids[i - 1], merged), no_merge)]
+            merged = best & _MERGED
+            ids[i:i + 2] = (merged,)
+            last = len(ids) - 1
+            if not last:
+                return ids
+            if not i:
+                ranks[0:2] = (get((merged, ids[1]), no_merge),)
+            elif i == last:
+                ranks[i - 1:] = (get((ids[i - 1], merged), no_merge),)
             else:
-                break
-        return ids
-
-    @staticmethod
-    def _merge_all(ids: list[int], i: int, merged: int) -> list[int]:
-        """Replace every occurrence of the pair at ids[i], ids[i + 1] (from i on, left to right) by `merged`.
-
-        Later ranks cannot apply in between: a pair containing the new token always has a higher rank.
-        """
-        first, second = ids[i], ids[i + 1]
-        out, n = ids[:i], len(ids)
-        while i < n:
-            if i + 1 < n and ids[i] == first and ids[i + 1] == second:
-                out.append(merged)
-                i += 2
-            else:
-                out.append(ids[i])
-                i += 1
-        return out
+                ranks[i - 1:i + 2] = (get((ids[i - 1], merged), no_merge), get((merged, ids[i + 1]), no_merge))
 
     def _merge_heap(self, ids: list[int]) -> list[int]:
         """The same merges as `_merge_scan`, for long pre-tokens: a heap of (rank, position) over a linked list.
@@ -285,27 +270,27 @@ class BPETokenizer(Tokenizer):
         n = len(ids)
         nxt = list(range(1, n + 1))
         prev = list(range(-1, n - 1))
-        heap = [(found[0], i, found[1], a, b) for i, (a, b) in enumerate(zip(ids, ids[1:]))
-                if (found := get((a, b))) is not None]
+        heap = [(found, i, a, b) for i, (a, b) in enumerate(zip(ids, ids[1:])) if (found := get((a, b))) is not None]
         heapq.heapify(heap)
         pop, push = heapq.heappop, heapq.heappush
         while heap:
-            _, i, merged, a, b = pop(heap)
+            found, i, a, b = pop(heap)
             j = nxt[i]
             if j >= n or ids[i] != a or ids[j] != b:
                 continue
+            merged = found & _MERGED
             ids[i], ids[j] = merged, -1
             k = nxt[i] = nxt[j]
             if k < n:
                 prev[k] = i
                 found = get((merged, ids[k]))
                 if found is not None:
-                    push(heap, (found[0], i, found[1], merged, ids[k]))
+                    push(heap, (found, i, merged, ids[k]))
             h = prev[i]
             if h >= 0:
                 found = get((ids[h], merged))
                 if found is not None:
-                    push(heap, (found[0], h, found[1], ids[h], merged))
+                    push(heap, (found, h, ids[h], merged))
         return [t for t in ids if t >= 0]
 
     def _free_parts(self, piece: str) -> list[str]:
@@ -337,8 +322,8 @@ class BPETokenizer(Tokenizer):
     def _index_straddlers(self) -> dict[tuple[int, int], list[tuple[bytes, bytes]]]:
         """Each learned token cut at each inner character start next to a non-ASCII byte, keyed by the two bytes there."""
         index: dict[tuple[int, int], list[tuple[bytes, bytes]]] = {}
-        for _, merged in self._ranks.values():
-            token = self.vocab[merged]
+        for found in self._ranks.values():
+            token = self.vocab[found & _MERGED]
             if token.isascii():
                 continue
             for j in range(1, len(token)):
