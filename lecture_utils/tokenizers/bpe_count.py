@@ -17,10 +17,11 @@ same text): raw bytes, decoded as UTF-8, no newline translation (a CRLF stays "\
    from one queue; each reads a task's blocks, cuts out the special tokens (`pretokenize.split_specials`)
    and counts. For the GPT-2 family it counts whitespace-led *pieces* first and pre-tokenizes each
    distinct piece once (`_PieceCounter`: the same counts, fewer regex calls); the most frequent pieces
-   stay counted as pieces from task to task and are pre-tokenized once, at the end. Each task gives one
-   Counter of *distinct* pre-tokens, and this process adds them up as they come. Memory therefore grows
-   with the number of distinct pre-tokens, not with the file (plus one block and at most `MAX_PIECES`
-   distinct pieces per process).
+   stay counted as pieces from task to task and are pre-tokenized once, at the end. A worker answers each
+   task with a dict of *distinct* pre-tokens; this process counts straight into the total and adds the
+   workers' dicts to it as they come (str keys throughout; `as_bytes` re-keys the total once, at the end).
+   Memory therefore grows with the number of distinct pre-tokens, not with the file (plus one block and
+   at most `MAX_PIECES` distinct pieces per process).
 3. A tqdm bar shows the bytes counted (on when stderr is a terminal, or with progress=True).
 
 Deliberate simplification: a stretch of text with no safe cut at all (a pattern of your own without
@@ -46,10 +47,10 @@ __all__ = ["count_pretokens", "count_pretokens_in_text", "chunk_boundaries", "re
            "TASK_BYTES", "PARALLEL_MIN_BYTES"]
 
 BLOCK_BYTES = 1 << 18  # a process reads and pre-tokenizes ~256 KB at a time: bounds its temporary lists
-TASK_BYTES = 8 << 20  # one task: at most ~8 MB (bounds the Counter it sends back)
+TASK_BYTES = 4 << 20  # one task: at most ~4 MB (bounds the Counter it sends back)
 PARALLEL_MIN_BYTES = 4 << 20  # below ~4 MB, starting worker processes costs more than it saves
 SUB_BLOCK_CHARS = 1 << 18  # pieces are found ~256K characters at a time
-MAX_PIECES = 1 << 16  # a process turns its rarer pieces into pre-token counts when it holds more
+MAX_PIECES = 5 << 14  # a process turns its rarer pieces into pre-token counts when it holds more (80K)
 KEEP_PIECES = MAX_PIECES // 2  # ... and keeps at most this many of the most frequent ones
 JOIN_PIECES = 1 << 12  # ... pre-tokenized this many pieces at a time
 
@@ -117,11 +118,11 @@ class _PieceCounter:
     about the same.) One counter serves all the tasks of a process; `take` hands over the counts so far.
     """
 
-    def __init__(self, pattern: str, as_bytes: bool = False) -> None:
+    def __init__(self, pattern: str, as_bytes: bool = False, counts: Counter | None = None) -> None:
         self.pattern = pattern
         self.as_bytes = as_bytes
         self.pieces = piece_regex(pattern)
-        self.counts: Counter = Counter()
+        self.counts: Counter = Counter() if counts is None else counts
         self.piece_counts: Counter = Counter()
 
     def add(self, text: str) -> None:
@@ -147,13 +148,14 @@ class _PieceCounter:
 
     def _flush(self, least: float = float("inf")) -> None:
         """Add the pre-tokens of the pieces seen fewer than `least` times to the counts; keep the others."""
-        by_count, kept = defaultdict(list), Counter()
+        by_count, kept = defaultdict(list), {}
         for piece, n in self.piece_counts.items():
             if n < least:
                 by_count[n].append(piece)
             else:
-                kept[piece] = n
-        self.piece_counts = kept
+                kept[piece] = n  # (a plain dict here and one copy below is faster than setting a Counter's items)
+        self.piece_counts = Counter(kept)
+        del kept
         for n, pieces in by_count.items():
             for i in range(0, len(pieces), JOIN_PIECES):  # a bounded text at a time
                 found = pretokenize("".join(pieces[i:i + JOIN_PIECES]), self.pattern)
@@ -166,16 +168,21 @@ class _PieceCounter:
     def take(self) -> Counter:
         """The pre-token counts so far (latin-1 keys if as_bytes), handed over: the counter starts again at zero."""
         counts, self.counts = self.counts, Counter()
-        if self.as_bytes:  # keys as latin-1 str of the UTF-8 bytes, what the merge loop works on (ASCII keys stay)
-            wide = [w for w in counts if not w.isascii()]
-            for w in wide:  # no clash: every new key has a character >= U+0080, every old one is ASCII
-                counts[w.encode("utf-8").decode("latin-1")] = counts.pop(w)
+        if self.as_bytes:
+            _rekey_as_bytes(counts)
         return counts
 
     def finish(self) -> Counter:
         """All the remaining counts, the kept pieces' included (see `take`)."""
         self._flush()
         return self.take()
+
+
+def _rekey_as_bytes(counts: Counter) -> None:
+    """Re-key counts in place: each non-ASCII key becomes the latin-1 str of its UTF-8 bytes (what the merge loop
+    works on; ASCII keys stay). No clash: every new key has a character >= U+0080, every old one is ASCII."""
+    for w in [w for w in counts if not w.isascii()]:
+        counts[w.encode("utf-8").decode("latin-1")] = counts.pop(w)
 
 
 def _least_kept(piece_counts: Counter) -> float:
@@ -197,8 +204,8 @@ def _count_text(text: str, specials: Sequence[str], pattern: str, counts: Counte
             counts.update(pretokenize(part, pattern))
 
 
-def _count_task(counter: _PieceCounter, task: tuple) -> tuple[Counter, int]:
-    """Count the blocks [b0, b1), [b1, b2), ... of a file; (the counts handed over so far, bytes counted)."""
+def _count_task(counter: _PieceCounter, task: tuple) -> int:
+    """Count the blocks [b0, b1), [b1, b2), ... of a file into counter; the number of bytes counted."""
     path, bounds, specials, _, _ = task
     for start, end in zip(bounds, bounds[1:]):
         text = read_text_range(path, start, end)
@@ -206,8 +213,8 @@ def _count_task(counter: _PieceCounter, task: tuple) -> tuple[Counter, int]:
             if part:
                 counter.add(part)
         del text
-    counter.flush_rare()  # the reply holds all but the frequent pieces' counts (those come with the last reply)
-    return counter.take(), bounds[-1] - bounds[0]
+    counter.flush_rare()  # all but the frequent pieces' counts (those come at the end)
+    return bounds[-1] - bounds[0]
 
 
 def _serve() -> None:
@@ -227,10 +234,11 @@ def _serve() -> None:
             return
         try:
             if task is None:
-                reply = (True, (counter.finish() if counter else Counter(), 0))
+                reply = (True, (dict(counter.finish()) if counter else {}, 0))
             else:
                 counter = counter or _PieceCounter(task[3], task[4])
-                reply = (True, _count_task(counter, task))
+                done = _count_task(counter, task)
+                reply = (True, (dict(counter.take()), done))  # a plain dict: unpickled without a Counter copy
         except Exception as err:  # sent back and raised in the parent (e.g. the invalid UTF-8 message)
             reply = (False, err)
         try:
@@ -240,18 +248,16 @@ def _serve() -> None:
             os._exit(1)
 
 
-def _counted_here(tasks: list) -> Iterator:
-    """`_count_task` for each task in this process, then the rest of the counts."""
-    if not tasks:
-        return
-    counter = _PieceCounter(tasks[0][3], tasks[0][4])
+def _counted_here(tasks: list, counts: Counter) -> Iterator[int]:
+    """Count each task into counts, in this process; yields the bytes counted."""
+    counter = _PieceCounter(tasks[0][3], counts=counts)
     for task in tasks:
         yield _count_task(counter, task)
-    yield counter.finish(), 0
+    counter.finish()
 
 
-def _in_workers(tasks: list, n: int) -> Iterator:
-    """(counts, bytes) of each task, here and in n worker processes, in the order they finish; then the rest."""
+def _in_workers(tasks: list, n: int, counts: Counter) -> Iterator[int]:
+    """Count the tasks into counts, here and in n worker processes; yields the bytes counted as tasks finish."""
     todo: queue.SimpleQueue = queue.SimpleQueue()
     for task in tasks:
         todo.put(task)
@@ -288,7 +294,7 @@ def _in_workers(tasks: list, n: int) -> Iterator:
     for t in threads:
         t.start()
     finished = False
-    counter = _PieceCounter(tasks[0][3], tasks[0][4])  # this process counts too (one process fewer to hold)
+    counter = _PieceCounter(tasks[0][3], counts=counts)  # this process counts too, straight into the total
     try:
         remaining = len(tasks) + n  # each worker's tasks, then the rest of its counts
         while remaining:
@@ -297,13 +303,22 @@ def _in_workers(tasks: list, n: int) -> Iterator:
             reply = _next(done)
             if reply is None:
                 task = _next(todo)
-                reply = done.get() if task is None else (True, _count_task(counter, task))
+                if task is not None:
+                    remaining -= 1
+                    yield _count_task(counter, task)
+                    continue
+                reply = done.get()
+            remaining -= 1
             ok, value = reply
+            del reply
             if not ok:
                 raise value
-            remaining -= 1
-            yield value
-        yield counter.finish(), 0
+            part, nbytes = value
+            del value
+            counts.update(part)  # a worker's counts (str keys)
+            del part
+            yield nbytes
+        counter.finish()
         finished = True
     finally:
         while True:  # after an error or Ctrl-C: no new tasks, and the running ones are stopped
@@ -378,22 +393,21 @@ def count_file(path: Path, specials: Sequence[str], pattern: str, num_processes:
         workers = 1
     # Several tasks per worker: the load balances itself and the bar moves; each at most TASK_BYTES.
     n_tasks = max(1 if workers == 1 else 2 * workers, -(-size // TASK_BYTES))
-    tasks = [(path, bounds, tuple(specials), pattern, as_bytes)
+    # Workers count with str keys too (as_bytes=False): one total here, re-keyed once at the end.
+    tasks = [(path, bounds, tuple(specials), pattern, False)
              for bounds in _tasks(path, size, n_tasks, specials, pattern)]
     counts: Counter = Counter()
     bar = progress_bar(progress, size, "counting pre-tokens", "B", unit_scale=True)
     helpers = min(workers, len(tasks)) - 1  # worker processes besides this one
-    results = _in_workers(tasks, helpers) if helpers else _counted_here(tasks)
+    results = _in_workers(tasks, helpers, counts) if helpers else _counted_here(tasks, counts)
     try:
-        for part, done in results:
-            if counts:
-                counts.update(part)
-            else:
-                counts = part
+        for done in results:
             bar.update(done)
     finally:
         getattr(results, "close", lambda: None)()  # stops the workers if counting failed
         bar.close()
+    if as_bytes:
+        _rekey_as_bytes(counts)
     return counts
 
 
