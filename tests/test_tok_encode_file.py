@@ -145,3 +145,17 @@ def test_an_error_in_a_worker_reaches_the_caller(gpt2, tmp_path):
     with pytest.raises(ValueError, match=rf"not valid UTF-8 .* at offset {len(good) + 4}"):
         gpt2.encode_file(src, tmp_path / "x.npy", num_processes=2, chunk_bytes=1000, progress=False)
     assert not (tmp_path / "x.npy").exists()
+
+
+def test_a_small_file_starts_no_worker_unless_asked(gpt2, crlf_text, tmp_path, monkeypatch):
+    import lecture_utils.tokenizers.encode_file as ef
+
+    src = tmp_path / "in.txt"
+    src.write_bytes(crlf_text.encode("utf-8"))
+    started = []
+    real = ef.subprocess.Popen
+    monkeypatch.setattr(ef.subprocess, "Popen", lambda *a, **k: started.append(1) or real(*a, **k))
+    out = gpt2.encode_file(src, tmp_path / "a.npy", chunk_bytes=3000, progress=False)  # None: all cores
+    assert np.load(out).tolist() == gpt2.encode(crlf_text) and started == []
+    gpt2.encode_file(src, tmp_path / "b.npy", num_processes=2, chunk_bytes=3000, progress=False)
+    assert started == [1] and (tmp_path / "a.npy").read_bytes() == (tmp_path / "b.npy").read_bytes()

@@ -42,6 +42,7 @@ __all__ = ["encode_file", "chunk_boundaries", "NPY_HEADER_BYTES"]
 
 CHUNK_BYTES = 1 << 19  # about 512 KiB of text per task (its list of ids, ~18 MB per MiB of text, is the transient)
 WINDOW_BYTES = 1 << 16  # bytes read around a target offset to look for a cut point (doubled when needed)
+PARALLEL_MIN_BYTES = 4 << 20  # with num_processes=None, smaller files are encoded here (a worker takes ~1 s to start)
 NPY_HEADER_BYTES = 128  # our .npy header: magic, version 1.0, and a padded dict, 128 bytes in all
 
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent  # the lecture_utils folder
@@ -171,14 +172,14 @@ def _encode_range(tokenizer, dtype: np.dtype, path: str, start: int, end: int) -
 
 def _in_workers(tokenizer, dtype: np.dtype, tasks: list[tuple[str, int, int]], n: int) -> Iterator[bytes]:
     """The packed ids of each task, in order: computed here and in `n` fresh worker processes."""
+    from .bpe import BPETokenizer
+
     todo: queue.SimpleQueue = queue.SimpleQueue()
     for k in range(len(tasks)):
         todo.put(k)
     done: queue.SimpleQueue = queue.SimpleQueue()
     slots = threading.Semaphore(2 * (n + 1))  # tasks taken but not yet written: bounds the memory held
-    from .bpe import BPETokenizer
-
-    # what a plain BPETokenizer is rebuilt from (a subclass's own encode is not used by the workers)
+    # the workers rebuild a plain BPETokenizer from this (a subclass's own `encode` is not used there)
     state = pickle.dumps((BPETokenizer.__getstate__(tokenizer), dtype.str), pickle.HIGHEST_PROTOCOL)
     procs = [subprocess.Popen([sys.executable, "-c", _WORKER_MAIN, str(_PACKAGE_DIR)], stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE) for _ in range(n)]
@@ -290,19 +291,22 @@ def _progress(enabled: bool | None, total: int, desc: str):
 
 def encode_file(tokenizer, path: str | os.PathLike, out_path: str | os.PathLike, num_processes: int | None = None,
                 *, progress: bool | None = None, chunk_bytes: int = CHUNK_BYTES) -> Path:
-    """Encode the UTF-8 text file `path` to `out_path` (.npy, uint16 or uint32) on `num_processes` cores (None: all).
+    """Encode the UTF-8 text file `path` to `out_path` (.npy, uint16 or uint32) on `num_processes` cores.
+
+    num_processes=None: all cores, or only this process for a file under PARALLEL_MIN_BYTES.
 
     The ids equal `tokenizer.encode(text)` of the whole file's text; returns out_path. Load the result
     with `numpy.load(out_path, mmap_mode="r")`.
     """
     from ..files import atomic_path
 
+    auto = num_processes is None
     path, out_path, num_processes = _check_args(path, out_path, num_processes, chunk_bytes)
     dtype = np.dtype(np.uint16 if max(tokenizer.vocab) < 1 << 16 else np.uint32).newbyteorder("<")
     specials = check_special_tokens(list(tokenizer.special_tokens))
     bounds = chunk_boundaries(path, specials, tokenizer.pattern, chunk_bytes)
     tasks = [(str(path), a, b) for a, b in zip(bounds, bounds[1:]) if b > a]
-    if num_processes == 1 or len(tasks) <= 1:
+    if num_processes == 1 or len(tasks) <= 1 or (auto and bounds[-1] < PARALLEL_MIN_BYTES):
         results = (_encode_range(tokenizer, dtype, *task) for task in tasks)
     else:
         results = _in_workers(tokenizer, dtype, tasks, min(num_processes, len(tasks)) - 1)
