@@ -102,57 +102,39 @@ with open(out, "w", encoding="utf-8") as f:
 """
 
 
-def run_measured(code: str, args: list[str], interval: float = 0.25) -> tuple[float, float, dict]:
-    """Run `python -c code args` in a fresh process; (seconds it reports, peak tree PSS in MB, its JSON)."""
-    import json
-    import subprocess
-    import tempfile
-    import threading
+def bench_file(path: Path, encoding: str, repeat: int, processes: int) -> dict:
+    """encode_file on `path` vs single-threaded tiktoken, fresh processes, interleaved; prints one row per repeat.
+
+    Returns {"mb", "ours_s", "theirs_s", "peak_mb" (lists, one per round), "identical", "tokens"}.
+    """
+    import os
 
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from bench_tokenizers import _tree_pss_kib  # the training benchmark's PSS reader
-
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "result.json"
-        proc = subprocess.Popen([sys.executable, "-c", code, *args, str(out)])
-        peak, stop = 0, threading.Event()
-
-        def sample() -> None:
-            nonlocal peak
-            while not stop.wait(interval):
-                peak = max(peak, _tree_pss_kib(proc.pid))
-
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
-        returncode = proc.wait()
-        stop.set()
-        sampler.join()
-        if returncode != 0:
-            raise RuntimeError(f"benchmark subprocess failed with exit code {returncode}")
-        result = json.loads(out.read_text(encoding="utf-8"))
-    return result["seconds"], peak / 1024, result
-
-
-def bench_file(path: Path, encoding: str, repeat: int, processes: int) -> None:
-    """encode_file on `path` vs single-threaded tiktoken, fresh processes, interleaved; prints one row per repeat."""
-    import os
+    from bench_tokenizers import run_measured  # the training benchmark's runner and PSS sampler
 
     root = str(Path(__file__).resolve().parent.parent)
     mb = path.stat().st_size / 1e6
     npy = path.with_name(path.stem + f".{encoding}.npy")
     print(f"encode_file {path.name} ({mb:.0f} MB, {encoding}, {processes or 'all'} processes) vs tiktoken 1 thread")
-    ratios = []
+    ratios, result = [], {"mb": mb, "ours_s": [], "theirs_s": [], "peak_mb": [], "identical": True}
     for r in range(repeat):
         load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
-        ours_s, peak, ours = run_measured(OURS_FILE.format(root=root), [encoding, str(path), str(npy), str(processes)])
-        theirs_s, _, theirs = run_measured(TIKTOKEN_SEGMENTS.format(root=root), [encoding, str(path), str(npy)])
+        ours_s, peak, ours = run_measured(OURS_FILE.format(root=root), [encoding, str(path), str(npy), str(processes)],
+                                          interval=0.25)
+        theirs_s, _, theirs = run_measured(TIKTOKEN_SEGMENTS.format(root=root), [encoding, str(path), str(npy)],
+                                           interval=0.25)
         ratios.append(theirs_s / ours_s)
+        for key, value in (("ours_s", ours_s), ("theirs_s", theirs_s), ("peak_mb", peak)):
+            result[key].append(value)
+        result["identical"] = result["identical"] and theirs["identical"]
+        result["tokens"] = theirs["tokens"]
         print(f"  round {r + 1}: ours {mb / ours_s:.2f} MB/s ({ours_s:.1f} s wall, {ours['cpu']:.1f} s CPU of which {ours['cpu_main']:.1f} s in the main process), peak"
               f" {peak:.0f} MB; tiktoken {mb / theirs_s:.2f} MB/s ({theirs_s:.1f} s, {theirs['cpu']:.1f} s CPU); ratio {theirs_s / ours_s:.2f};"
               f" ids {'identical' if theirs['identical'] else 'DIFFER'} ({theirs['tokens']:,} tokens); load {load}",
               flush=True)
     npy.unlink(missing_ok=True)
     print(f"ratio median {statistics.median(ratios):.2f}, worst {min(ratios):.2f}")
+    return result
 
 
 def main(argv: list[str] | None = None) -> int:

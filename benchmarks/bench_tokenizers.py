@@ -10,8 +10,9 @@ rounds; the table shows the median, the worst repeat and the ratio ours / peer p
    flatter us (its pieces repeat more than real code's).
 2. **Chinese-heavy mix, 4.3 MB -> 10,000**: this machine's Chinese gettext catalogs (real UI text) with
    part of their English originals, ~58% CJK bytes (`textgen.chinese_mix`).
-3. **encode_file**, `--encode-mb` MB of generated prose + code with GPT-2's vocabulary on all cores,
-   against tiktoken's single-threaded `encode` of the same text; the ids are compared.
+3. **encode_file**, `--encode-mb` MB (default 1000) of generated prose + code with GPT-2's vocabulary on
+   all cores, against tiktoken's single-threaded `encode` of the same text (`bench_encode.bench_file`:
+   tiktoken in 64 MB segments cut at safe points, so its ids stay bounded); the ids are compared.
 4. **Scaling, generated prose + code -> 32,000** at `--scale-mb` sizes (ours only, once each): wall time
    of counting and of merging, peak memory. From them: projections for TinyStories (2.2 GB -> 10K) and
    OpenWebText (11.9 GB -> 32K): counting scales with bytes (the larger run's rate), merging and
@@ -116,36 +117,6 @@ with open(out, "w", encoding="utf-8") as f:
 """.format(root=str(ROOT), special=SPECIAL)
 
 PEERS = {"ours": OURS, "hf": HF, "rustbpe": RUST}
-
-ENCODE_FILE = """
-import json, sys, time
-sys.path.insert(0, {root!r})
-from lecture_utils.tokenizers import BPETokenizer
-path, npy, out = sys.argv[1], sys.argv[2], sys.argv[3]
-tok = BPETokenizer.from_tiktoken("gpt2")
-start = time.perf_counter()
-tok.encode_file(path, npy, progress=False)
-with open(out, "w", encoding="utf-8") as f:
-    json.dump({{"seconds": time.perf_counter() - start}}, f)
-""".format(root=str(ROOT))
-
-TIKTOKEN_FILE = """
-import json, sys, time
-import numpy as np
-sys.path.insert(0, {root!r})
-from lecture_utils.encodings import get_encoding
-path, npy, out = sys.argv[1], sys.argv[2], sys.argv[3]
-enc = get_encoding("gpt2")
-text = open(path, encoding="utf-8", newline="").read()
-start = time.perf_counter()
-ids = enc.encode(text, allowed_special="all")  # single-threaded
-seconds = time.perf_counter() - start
-ours = np.load(npy, mmap_mode="r")
-same = len(ours) == len(ids) and bool((np.asarray(ids, dtype=ours.dtype) == ours).all())
-with open(out, "w", encoding="utf-8") as f:
-    json.dump({{"seconds": seconds, "identical": same, "tokens": len(ids)}}, f)
-""".format(root=str(ROOT))
-
 
 # ---------------------------------------------------------------------------------------------
 # Memory: total PSS of a process tree, sampled from /proc
@@ -286,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="generated prose+code sizes for the 32K scaling runs (two sizes to project; none to skip)")
     parser.add_argument("--vocab-size", type=int, default=10_000)
     parser.add_argument("--scale-vocab", type=int, default=32_000)
-    parser.add_argument("--encode-mb", type=float, default=100,
+    parser.add_argument("--encode-mb", type=float, default=1000,
                         help="generated prose+code size for encode_file vs single-thread tiktoken (0 to skip)")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--workdir", default=str(Path(tempfile.gettempdir()) / "lecture_bench"),
@@ -360,26 +331,19 @@ def main(argv: list[str] | None = None) -> int:
                      f" {result['merge_s']:.1f} s, {result['distinct']:,} distinct pre-tokens, peak {mem:.0f} MB")
     encode_rate = None
     if args.encode_mb:
+        import bench_encode
+
         path = corpus(f"mixed_{args.encode_mb:g}mb.txt", lambda p: textgen.generate(p, args.encode_mb, "mixed", seed=2))
-        mb = path.stat().st_size / 1e6
-        npy = work / "encoded.npy"
-        ours_s, ours_mb, theirs_s, identical = [], [], [], True
-        for r in range(args.repeat):
-            print(f"  encode_file round {r + 1}/{args.repeat} (load {_loadavg()})", file=sys.stderr, flush=True)
-            seconds, mem, _ = run_measured(ENCODE_FILE, [str(path), str(npy)])
-            ours_s.append(seconds)
-            ours_mb.append(mem)
-            seconds, _, result = run_measured(TIKTOKEN_FILE, [str(path), str(npy)])
-            theirs_s.append(seconds)
-            identical = identical and result["identical"]
-        npy.unlink()
-        _, text = _ratio(theirs_s, ours_s, min)  # throughput ratio ours/tiktoken = their time / ours
+        print(f"encode_file {args.encode_mb:g} MB (load {_loadavg()})", file=sys.stderr, flush=True)
+        e = bench_encode.bench_file(path, "gpt2", args.repeat, 0)  # interleaved with tiktoken, fresh processes
+        mb = e["mb"]
+        _, text = _ratio(e["theirs_s"], e["ours_s"], min)  # throughput ratio ours/tiktoken = their time / ours
         rows.append((f"encode_file {mb:.0f} MB (gpt2, all cores) vs tiktoken 1 thread: throughput",
-                     _fmt([mb / t for t in ours_s], "MB/s", 2, min), _fmt([mb / t for t in theirs_s], "MB/s", 2, min),
-                     text))
-        rows.append((f"encode_file {mb:.0f} MB: peak memory", _fmt(ours_mb, "MB", 0), "–", "–"))
-        encode_rate = mb / statistics.median(ours_s)
-        notes.append(f"encode_file: ids identical to tiktoken's on all {result['tokens']:,} tokens: {identical}")
+                     _fmt([mb / t for t in e["ours_s"]], "MB/s", 2, min),
+                     _fmt([mb / t for t in e["theirs_s"]], "MB/s", 2, min), text))
+        rows.append((f"encode_file {mb:.0f} MB: peak memory", _fmt(e["peak_mb"], "MB", 0), "–", "–"))
+        encode_rate = mb / statistics.median(e["ours_s"])
+        notes.append(f"encode_file: ids identical to tiktoken's on all {e['tokens']:,} tokens: {e['identical']}")
     projections = []
     if len(scale) >= 2:
         (m1, _, mem1, r1), (m2, _, mem2, r2) = scale[0], scale[-1]
