@@ -19,7 +19,7 @@ same text): raw bytes, decoded as UTF-8, no newline translation (a CRLF stays "\
    distinct piece once (`_PieceCounter`: the same counts, fewer regex calls); the most frequent pieces
    stay counted as pieces from task to task and are pre-tokenized once, at the end. A worker answers each
    task with a dict of *distinct* pre-tokens; this process counts straight into the total and adds the
-   workers' dicts to it as they come (str keys throughout; `as_bytes` re-keys the total once, at the end).
+   workers' dicts to it as they come (`as_bytes`: each process re-keys its non-ASCII counts task by task).
    Memory therefore grows with the number of distinct pre-tokens, not with the file (plus one block and
    at most `MAX_PIECES` distinct pieces per process).
 3. A tqdm bar shows the bytes counted (on when stderr is a terminal, or with progress=True).
@@ -122,21 +122,26 @@ class _PieceCounter:
         self.pattern = pattern
         self.as_bytes = as_bytes
         self.pieces = piece_regex(pattern)
-        self.counts: Counter = Counter() if counts is None else counts
+        self.counts: Counter = Counter() if counts is None else counts  # as_bytes: ASCII and latin-1 keys only
+        self.wide: Counter = Counter() if as_bytes else self.counts  # as_bytes: non-ASCII text until re-keyed
         self.piece_counts: Counter = Counter()
+
+    def _into(self, text: str) -> Counter:
+        """Where the pre-tokens of `text` are counted: `wide` unless it is ASCII (then no re-keying is needed)."""
+        return self.counts if text.isascii() else self.wide
 
     def add(self, text: str) -> None:
         """Count the pre-tokens of `text` (no special tokens in it), ~SUB_BLOCK_CHARS at a time."""
         long = len(text) > SUB_BLOCK_CHARS
         for block in iter_blocks(text, SUB_BLOCK_CHARS, pattern=self.pattern) if long else (text,):
             if self.pieces is None:
-                self.counts.update(pretokenize(block, self.pattern))
+                self._into(block).update(pretokenize(block, self.pattern))
                 continue
             pieces = self.pieces.findall(block)
             # The first piece may start without whitespace, the last may be whitespace only: not joinable.
-            self.counts.update(pretokenize(pieces[0], self.pattern))
+            self._into(pieces[0]).update(pretokenize(pieces[0], self.pattern))
             if len(pieces) > 1:
-                self.counts.update(pretokenize(pieces[-1], self.pattern))
+                self._into(pieces[-1]).update(pretokenize(pieces[-1], self.pattern))
             if len(pieces) > 2:
                 self.piece_counts.update(pieces[1:-1])
             if len(self.piece_counts) > MAX_PIECES:
@@ -158,18 +163,27 @@ class _PieceCounter:
         del kept
         for n, pieces in by_count.items():
             for i in range(0, len(pieces), JOIN_PIECES):  # a bounded text at a time
-                found = pretokenize("".join(pieces[i:i + JOIN_PIECES]), self.pattern)
+                text = "".join(pieces[i:i + JOIN_PIECES])
+                found, into = pretokenize(text, self.pattern), self._into(text)
                 if n == 1:
-                    self.counts.update(found)
+                    into.update(found)
                 else:
                     for word, k in Counter(found).items():
-                        self.counts[word] += k * n
+                        into[word] += k * n
+
+    def fold(self) -> None:
+        """as_bytes: re-key the non-ASCII text's counts (a small Counter, one task's) and add them to the counts."""
+        if self.wide is not self.counts:
+            wide, self.wide = self.wide, Counter()
+            _rekey_as_bytes(wide)
+            self.counts.update(wide)
 
     def take(self) -> Counter:
         """The pre-token counts so far (latin-1 keys if as_bytes), handed over: the counter starts again at zero."""
+        self.fold()
         counts, self.counts = self.counts, Counter()
-        if self.as_bytes:
-            _rekey_as_bytes(counts)
+        if not self.as_bytes:
+            self.wide = self.counts
         return counts
 
     def finish(self) -> Counter:
@@ -214,6 +228,7 @@ def _count_task(counter: _PieceCounter, task: tuple) -> int:
                 counter.add(part)
         del text
     counter.flush_rare()  # all but the frequent pieces' counts (those come at the end)
+    counter.fold()
     return bounds[-1] - bounds[0]
 
 
@@ -250,7 +265,7 @@ def _serve() -> None:
 
 def _counted_here(tasks: list, counts: Counter) -> Iterator[int]:
     """Count each task into counts, in this process; yields the bytes counted."""
-    counter = _PieceCounter(tasks[0][3], counts=counts)
+    counter = _PieceCounter(tasks[0][3], tasks[0][4], counts=counts)
     for task in tasks:
         yield _count_task(counter, task)
     counter.finish()
@@ -294,7 +309,7 @@ def _in_workers(tasks: list, n: int, counts: Counter) -> Iterator[int]:
     for t in threads:
         t.start()
     finished = False
-    counter = _PieceCounter(tasks[0][3], counts=counts)  # this process counts too, straight into the total
+    counter = _PieceCounter(tasks[0][3], tasks[0][4], counts=counts)  # this process counts too, into the total
     try:
         remaining = len(tasks) + n  # each worker's tasks, then the rest of its counts
         while remaining:
@@ -393,8 +408,7 @@ def count_file(path: Path, specials: Sequence[str], pattern: str, num_processes:
         workers = 1
     # Several tasks per worker: the load balances itself and the bar moves; each at most TASK_BYTES.
     n_tasks = max(1 if workers == 1 else 2 * workers, -(-size // TASK_BYTES))
-    # Workers count with str keys too (as_bytes=False): one total here, re-keyed once at the end.
-    tasks = [(path, bounds, tuple(specials), pattern, False)
+    tasks = [(path, bounds, tuple(specials), pattern, as_bytes)
              for bounds in _tasks(path, size, n_tasks, specials, pattern)]
     counts: Counter = Counter()
     bar = progress_bar(progress, size, "counting pre-tokens", "B", unit_scale=True)
@@ -406,8 +420,6 @@ def count_file(path: Path, specials: Sequence[str], pattern: str, num_processes:
     finally:
         getattr(results, "close", lambda: None)()  # stops the workers if counting failed
         bar.close()
-    if as_bytes:
-        _rekey_as_bytes(counts)
     return counts
 
 
