@@ -160,7 +160,8 @@ def test_workers_import_only_the_counting_code(tmp_path):
     assert ok and done == 15 and counts == Counter({"the": 1, " cat": 1, " the": 1, " hat": 1})
     assert run.stderr.decode().strip() == str(["lecture_utils", "lecture_utils.tokenizers",
                                                "lecture_utils.tokenizers.base", "lecture_utils.tokenizers.bpe_count",
-                                               "lecture_utils.tokenizers.pretokenize"])
+                                               "lecture_utils.tokenizers.pretokenize",
+                                               "lecture_utils.tokenizers.workers"])
 
 
 def test_byte_keys_never_clash_with_text_keys(tmp_path):

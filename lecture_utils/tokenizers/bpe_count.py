@@ -13,7 +13,7 @@ same text): raw bytes, decoded as UTF-8, no newline translation (a CRLF stays "\
    `encode_file`'s cut points (the same code), so training and encoding cut a file alike. Consecutive
    blocks make one task of at most `TASK_BYTES` (at least two tasks per worker).
 2. **Counting.** This process and `num_processes - 1` worker processes (fresh `python` processes that
-   import only this module and `pretokenize.py`: no numpy, no IPython, not the user's script) take tasks
+   import only this module, `pretokenize.py` and `workers.py`: no numpy, no IPython, not the user's script) take tasks
    from one queue; each reads a task's blocks, cuts out the special tokens (`pretokenize.split_specials`)
    and counts. For the GPT-2 family it counts whitespace-led *pieces* first and pre-tokenizes each
    distinct piece once (`_PieceCounter`: the same counts, fewer regex calls); the most frequent pieces
@@ -40,6 +40,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from . import workers
 from .base import read_text_range  # the one reader: training and encoding see the same text
 from .pretokenize import iter_blocks, piece_regex, pretokenize, split_specials
 
@@ -54,20 +55,8 @@ MAX_PIECES = 5 << 14  # a process turns its rarer pieces into pre-token counts w
 KEEP_PIECES = MAX_PIECES // 2  # ... and keeps at most this many of the most frequent ones
 JOIN_PIECES = 1 << 12  # ... pre-tokenized this many pieces at a time
 
-_PACKAGE_DIR = Path(__file__).resolve().parent.parent  # the lecture_utils folder
-# A worker is a fresh `python` that imports only this module and pretokenize.py (not numpy, IPython or
-# the user's script): empty stand-ins for the two packages keep their __init__ files from running.
-_WORKER_MAIN = """
-import os, signal, sys, types
-signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops the workers
-root = sys.argv[1]
-for name, folder in (("lecture_utils", root), ("lecture_utils.tokenizers", os.path.join(root, "tokenizers"))):
-    package = types.ModuleType(name)
-    package.__path__ = [folder]
-    sys.modules[name] = package
-from lecture_utils.tokenizers.bpe_count import _serve
-_serve()
-"""
+_WORKER_MAIN = workers.worker_main("bpe_count")
+_PACKAGE_DIR = workers.PACKAGE_DIR
 
 
 # ---------------------------------------------------------------------------------------------
@@ -277,10 +266,7 @@ def _in_workers(tasks: list, n: int, counts: Counter) -> Iterator[int]:
     for task in tasks:
         todo.put(task)
     done: queue.SimpleQueue = queue.SimpleQueue()
-    # Each worker in a session of its own: a Ctrl-C in the terminal (or Jupyter's interrupt, sent to the
-    # kernel's process group) reaches only this process, which stops the workers (the `finally` below).
-    procs = [subprocess.Popen([sys.executable, "-c", _WORKER_MAIN, str(_PACKAGE_DIR)], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, env=_worker_env(), start_new_session=True) for _ in range(n)]
+    procs = workers.start_workers(_WORKER_MAIN, n)  # in sessions of their own: Ctrl-C reaches only this process
 
     def ask(proc: subprocess.Popen, task: tuple | None) -> None:
         pickle.dump(task, proc.stdin, pickle.HIGHEST_PROTOCOL)
@@ -336,19 +322,8 @@ def _in_workers(tasks: list, n: int, counts: Counter) -> Iterator[int]:
         counter.finish()
         finished = True
     finally:
-        while True:  # after an error or Ctrl-C: no new tasks, and the running ones are stopped
-            try:
-                todo.get_nowait()
-            except queue.Empty:
-                break
-        for p in procs:
-            if not finished:
-                p.kill()
-            p.wait()
-        for t in threads:
-            t.join()
-        for p in procs:
-            p.stdout.close()
+        workers.drain(todo)  # after an error or Ctrl-C: no new tasks, and the running ones are stopped
+        workers.stop_workers(procs, threads, finished)
 
 
 def _next(q: queue.SimpleQueue):
@@ -357,16 +332,6 @@ def _next(q: queue.SimpleQueue):
         return q.get_nowait()
     except queue.Empty:
         return None
-
-
-def _worker_env() -> dict:
-    """The environment for worker processes: this one's, with glibc told to give freed memory back at once."""
-    env = dict(os.environ)
-    # glibc raises its mmap threshold after each large free, so later large blocks come from a heap that
-    # it rarely trims: a long-running worker's memory then creeps up. A fixed threshold keeps it flat.
-    env.setdefault("MALLOC_MMAP_THRESHOLD_", str(256 << 10))
-    env.setdefault("MALLOC_TRIM_THRESHOLD_", str(1 << 20))
-    return env
 
 
 def _cpu_count() -> int:

@@ -35,6 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import workers
 from .base import check_special_tokens, read_text_range
 from .pretokenize import find_cut_forward, inside_special
 
@@ -45,19 +46,7 @@ WINDOW_BYTES = 1 << 16  # bytes read around a target offset to look for a cut po
 PARALLEL_MIN_BYTES = 4 << 20  # with num_processes=None, smaller files are encoded here (a worker takes ~1 s to start)
 NPY_HEADER_BYTES = 128  # our .npy header: magic, version 1.0, and a padded dict, 128 bytes in all
 
-_PACKAGE_DIR = Path(__file__).resolve().parent.parent  # the lecture_utils folder
-# A worker is a fresh `python` that imports only the tokenizer modules (not the package's __init__ files,
-# IPython or the user's script): empty stand-ins for the two packages keep those from running.
-_WORKER_MAIN = """
-import os, sys, types
-root = sys.argv[1]
-for name, folder in (("lecture_utils", root), ("lecture_utils.tokenizers", os.path.join(root, "tokenizers"))):
-    package = types.ModuleType(name)
-    package.__path__ = [folder]
-    sys.modules[name] = package
-from lecture_utils.tokenizers.encode_file import _serve
-_serve()
-"""
+_WORKER_MAIN = workers.worker_main("encode_file")
 
 
 def _npy_header(dtype: np.dtype, length: int) -> bytes:
@@ -161,8 +150,11 @@ def _serve() -> None:
             reply = (True, _encode_range(tokenizer, dtype, path, start, end))
         except Exception as err:  # sent back and raised in the parent (e.g. the invalid UTF-8 message)
             reply = (False, err)
-        pickle.dump(reply, out, pickle.HIGHEST_PROTOCOL)
-        out.flush()
+        try:
+            pickle.dump(reply, out, pickle.HIGHEST_PROTOCOL)
+            out.flush()
+        except BrokenPipeError:  # the parent is gone (killed): nothing to report to, and nothing to print
+            os._exit(1)
 
 
 def _encode_range(tokenizer, dtype: np.dtype, path: str, start: int, end: int) -> bytes:
@@ -181,8 +173,7 @@ def _in_workers(tokenizer, dtype: np.dtype, tasks: list[tuple[str, int, int]], n
     slots = threading.Semaphore(2 * (n + 1))  # tasks taken but not yet written: bounds the memory held
     # the workers rebuild a plain BPETokenizer from this (a subclass's own `encode` is not used there)
     state = pickle.dumps((BPETokenizer.__getstate__(tokenizer), dtype.str), pickle.HIGHEST_PROTOCOL)
-    procs = [subprocess.Popen([sys.executable, "-c", _WORKER_MAIN, str(_PACKAGE_DIR)], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE) for _ in range(n)]
+    procs = workers.start_workers(_WORKER_MAIN, n)  # in sessions of their own: Ctrl-C reaches only this process
     stop = threading.Event()
 
     def feed(proc: subprocess.Popen) -> None:  # one thread per worker: send a task, wait for its result
@@ -232,21 +223,10 @@ def _in_workers(tokenizer, dtype: np.dtype, tasks: list[tuple[str, int, int]], n
         finished = True
     finally:
         stop.set()
-        while True:  # after an error or Ctrl-C: no new tasks, and the running ones are stopped
-            try:
-                todo.get_nowait()
-            except queue.Empty:
-                break
+        workers.drain(todo)  # after an error or Ctrl-C: no new tasks, and the running ones are stopped
         for _ in threads:
             slots.release()  # a feeder waiting for a slot sees the empty queue and ends
-        for p in procs:
-            if not finished:
-                p.kill()
-            p.wait()
-        for t in threads:
-            t.join()
-        for p in procs:
-            p.stdout.close()
+        workers.stop_workers(procs, threads, finished)
 
 
 def _check_args(path, out_path, num_processes, chunk_bytes) -> tuple[Path, Path, int]:
