@@ -16,7 +16,8 @@ rounds; the table shows the median, the worst repeat and the ratio ours / peer p
 4. **Scaling, generated prose + code -> 32,000** at `--scale-mb` sizes (ours only, once each): wall time
    of counting and of merging, peak memory. From them: projections for TinyStories (2.2 GB -> 10K) and
    OpenWebText (11.9 GB -> 32K): counting scales with bytes (the larger run's rate), merging and
-   memory with a power law through the two runs. Real TinyStories has far fewer distinct words than
+   memory with a power law through the two runs (merging to 10K: the time at which the same runs
+   had made their first 9,743 merges, the same work as a 10K run's). Real TinyStories has far fewer distinct words than
    this generated text, so its projection errs on the slow side.
 
 Peers: HF `tokenizers` (BpeTrainer with the ByteLevel pre-tokenizer = GPT-2's regex, every byte in
@@ -54,7 +55,7 @@ OURS = """
 import json, sys, time
 from pathlib import Path
 sys.path.insert(0, {root!r})
-from lecture_utils.tokenizers import bpe_count, bpe_train
+from lecture_utils.tokenizers import bpe_count, bpe_merge, bpe_train
 path, vocab_size, out = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 start = time.perf_counter()
 # = train_bpe(path, vocab_size, [SPECIAL]), with the two phases timed apart
@@ -63,13 +64,30 @@ words = [w for w in counts if len(w) >= 2]
 weights = [counts[w] for w in words]
 distinct = len(counts)
 del counts
+marks = {{}}  # merges done -> seconds since counting ended, for the first {mark:,} merges (vocab 10K)
+quiet = bpe_merge.progress_bar
+
+
+class Marking:  # the merge loop's progress bar: notes when merge {mark:,} is done (one call per merge)
+    n = 0
+
+    def update(self, k=1):
+        self.n += k
+        if self.n == {mark}:
+            marks[self.n] = time.perf_counter() - counted
+
+    def close(self):
+        pass
+
+
+bpe_merge.progress_bar = lambda *args, **kwargs: Marking()
 counted = time.perf_counter()
 vocab, merges = bpe_train._merge_loop(words, weights, vocab_size, ({special!r},), False)
 end = time.perf_counter()
 with open(out, "w", encoding="utf-8") as f:
     json.dump({{"seconds": end - start, "count_s": counted - start, "merge_s": end - counted, "distinct": distinct,
-               "tokens": [vocab[i].hex() for i in sorted(vocab)]}}, f)
-""".format(root=str(ROOT), special=SPECIAL)
+               "merge_10k_s": marks.get({mark}), "tokens": [vocab[i].hex() for i in sorted(vocab)]}}, f)
+""".format(root=str(ROOT), special=SPECIAL, mark=10_000 - 257)
 
 HF = """
 import json, sys, time
@@ -328,7 +346,8 @@ def main(argv: list[str] | None = None) -> int:
                      f"{seconds:.1f} s, {mem:.0f} MB", "–", "–"))
         notes.append(f"{mb:g} MB -> {args.scale_vocab:,}: counting {result['count_s']:.1f} s"
                      f" ({path.stat().st_size / 1e6 / result['count_s']:.1f} MB/s on {cpus} CPUs), merging"
-                     f" {result['merge_s']:.1f} s, {result['distinct']:,} distinct pre-tokens, peak {mem:.0f} MB")
+                     f" {result['merge_s']:.1f} s (to 10K: {result['merge_10k_s']:.1f} s), {result['distinct']:,}"
+                     f" distinct pre-tokens, peak {mem:.0f} MB")
     encode_rate = None
     if args.encode_mb:
         import bench_encode
@@ -348,20 +367,22 @@ def main(argv: list[str] | None = None) -> int:
     if len(scale) >= 2:
         (m1, _, mem1, r1), (m2, _, mem2, r2) = scale[0], scale[-1]
         rate = m2 / r2["count_s"]
-        merge_at, merge_exp = _power_fit(m1, r1["merge_s"], m2, r2["merge_s"])
+        merge_at = {32_000: _power_fit(m1, r1["merge_s"], m2, r2["merge_s"]),  # vocab -> (fit, exponent)
+                    10_000: _power_fit(m1, r1["merge_10k_s"], m2, r2["merge_10k_s"])}
         mem_at, mem_exp = _power_fit(m1, mem1, m2, mem2)
         for name, mb, vocab in (("TinyStories train", 2200, 10_000), ("OpenWebText train", 11900, 32_000)):
-            seconds = mb / rate + merge_at(mb)
+            seconds = mb / rate + merge_at[vocab][0](mb)
             projections.append((name, mb, vocab, seconds, mem_at(mb)))
             rows.append((f"projected: {name} {mb / 1000:g} GB -> {vocab // 1000}K", f"{seconds / 60:.1f} min,"
                          f" {mem_at(mb) / 1000:.1f} GB", "–", "–"))
         if encode_rate:
-            seconds = 2200 / rate + merge_at(2200) + 2222 / encode_rate
+            seconds = 2200 / rate + merge_at[10_000][0](2200) + 2222 / encode_rate
             rows.append(("projected CS336 pipeline: TinyStories tokenizer 10K + encode train and valid (2.2 GB)",
                          f"{seconds / 60:.1f} min", "–", "–"))
             projections.append(("TinyStories pipeline", 2222, 10_000, seconds, None))
-        notes.append(f"projection: counting at {rate:.1f} MB/s (the {m2:g} MB run), merging ~ size^{merge_exp:.2f},"
-                     f" memory ~ size^{mem_exp:.2f} (power laws through the two runs; merging at 32K for both)")
+        notes.append(f"projection: counting at {rate:.1f} MB/s (the {m2:g} MB run), merging to 32K ~"
+                     f" size^{merge_at[32_000][1]:.2f} and to 10K ~ size^{merge_at[10_000][1]:.2f} (the time at merge"
+                     f" 9,743 of the same runs), memory ~ size^{mem_exp:.2f} (power laws through the two runs)")
 
     print(f"\nBPE training benchmark, {started}: {cpus} CPU(s), Python {sys.version.split()[0]}, {args.repeat}"
           f" interleaved round(s), median (worst); load average at start {load_start}, at end {_loadavg()}\n")
