@@ -20,7 +20,8 @@ How `encode` works (what the lecture's toy BPE leaves out):
    `cache_size` entries), so most pre-tokens cost one dictionary lookup. A long pre-token of non-ASCII
    text (a Chinese sentence has no spaces: one pre-token) is first cut between characters where no
    learned token can straddle the cut: no merge can ever cross such a point, so the BPE of each side is
-   independent, and the sides (often single characters) are cached and reused. For tokenizers built
+   independent, and the sides (often single characters) are cached and reused. For GPT-2, one regex pass
+   over the characters that can end or start a straddling token finds those points (`_join_regexes`). For tokenizers built
    by `from_tiktoken`, a pre-token that is itself a token maps straight to its id (as in tiktoken):
    building them checked that BPE of each token's bytes gives the token back.
 
@@ -52,6 +53,7 @@ import hashlib
 import heapq
 import json
 import os
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import chain, repeat
 from operator import add
@@ -69,6 +71,7 @@ ENCODE_BLOCK = 1 << 20  # encode long texts in blocks of ~1M characters: bounds 
 STREAM_CHARS = 1 << 16  # encode_iterable encodes once this many characters are buffered
 HEAP_MIN = 40  # pre-tokens of at least this many bytes merge with a heap instead of rescanning
 SPLIT_MIN = 4  # non-ASCII pre-tokens of at least this many characters are first cut at free points
+JOIN_REGEX_MAX = 0.25  # cut at free points with a regex unless it would keep joins of more than this share of characters
 _NO_MERGE = 1 << 62  # the packed rank of a pair that has no merge (larger than every real one)
 _MERGED = (1 << 32) - 1  # packed rank & _MERGED = the merged id
 
@@ -180,6 +183,7 @@ class BPETokenizer(Tokenizer):
         self._cache = _Memo(self._bpe, cache_size)
         self._danger = _Memo(self._straddled, cache_size)
         self._straddlers: dict[tuple[int, int], list[tuple[bytes, bytes]]] | None = None  # built on first use
+        self._joins = None  # _join_regexes(), built on first use (False: not worth it for this vocabulary)
 
     def _index_merges(self, merges: Sequence[tuple[bytes, bytes]], by_bytes: dict[bytes, list[int]]) -> dict[bytes, int]:
         """Fill self.merges and self._ranks ((id, id) -> rank << 32 | merged id); return bytes -> ordinary id.
@@ -293,11 +297,25 @@ class BPETokenizer(Tokenizer):
                     push(heap, (found, h, ids[h], merged))
         return [t for t in ids if t >= 0]
 
-    def _free_parts(self, piece: str) -> list[str]:
-        """`piece` cut between characters wherever no learned token can straddle the cut (see the module doc)."""
+    def _free_parts(self, piece: str) -> Sequence[str]:
+        """`piece` cut between characters at joins no learned token can straddle (see the module doc).
+
+        Returns `piece` itself when every join is free (iterating it gives one part per character).
+        A regex first keeps only the joins whose two characters might be straddled (`_join_regexes`);
+        the joins of a piece that it leaves whole are then tested one by one (`_straddled`).
+        """
+        if self._joins is None:
+            self._joins = self._join_regexes()
+        if self._joins:
+            search, findall = self._joins
+            if search(piece) is None:
+                return piece
+            rough = findall(piece)
+            if len(rough) > 1:  # cut at free joins only: each part's BPE is exact (and cached) on its own
+                return rough
         danger = list(map(self._danger.__getitem__, map(add, piece, piece[1:])))
         if True not in danger:
-            return list(piece)
+            return piece
         parts, start = [], 0
         for i, straddled in enumerate(danger, 1):
             if not straddled:
@@ -305,6 +323,29 @@ class BPETokenizer(Tokenizer):
                 start = i
         parts.append(piece[start:])
         return parts
+
+    def _join_regexes(self):
+        """`search` for a join that might be straddled, and `findall` of the runs of characters such joins hold.
+
+        A join x|y might be straddled when x is in `ends` and y in `starts` (the characters that end /
+        start the two sides of some straddling token: a superset of `_straddled`), or when both are
+        ASCII (never indexed); a character beyond U+FFFF keeps both its joins (the sets hold only
+        U+0000..U+FFFF, so that `re` tests them with one bitmap lookup, not a scan of ranges).
+        False when `ends` holds more than JOIN_REGEX_MAX of U+0080..U+FFFF: most joins would be kept
+        (cl100k, o200k), and the regex would only add work.
+        """
+        if self._straddlers is None:
+            self._straddlers = self._index_straddlers()
+        # only a side's 4 bytes next to the join matter
+        heads = {head[-4:] for pairs in self._straddlers.values() for head, _ in pairs}
+        ends = _merge_ranges(_chars_ending(heads))
+        if sum(last - max(first, 0x80) + 1 for first, last in ends if last >= 0x80) > JOIN_REGEX_MAX * 0xFF80:
+            return False
+        starts = _merge_ranges(_chars_starting({tail[:4] for pairs in self._straddlers.values() for _, tail in pairs}))
+        beyond = "\\U00010000-\\U0010ffff"
+        join = (f"[{_char_class(ends)}](?=[{_char_class(starts)}])|[\\x00-\\x7f](?=[\\x00-\\x7f])"
+                f"|[{beyond}](?=.)|.(?=[{beyond}])")
+        return re.compile(join, re.DOTALL).search, re.compile(f"(?:{join})*.", re.DOTALL).findall
 
     def _straddled(self, pair: str) -> bool:
         """Whether some learned token could hold the end of pair[0] and the start of pair[1] (a superset)."""
@@ -578,6 +619,64 @@ class BPETokenizer(Tokenizer):
         except (TypeError, ValueError) as err:
             raise BPEFileError(f"{path}: the file parses but its contents do not fit together ({err});"
                                " re-create it with BPETokenizer.save()") from None
+
+
+def _chars_ending(heads: set[bytes]) -> list[tuple[int, int]]:
+    """Ranges of the code points x below U+10000 with x.endswith(head) or head.endswith(x) for some head.
+
+    That is `_straddled`'s test of the left character: x is head's last character (whole in it), or
+    head is the last continuation bytes of x.
+    """
+    found = [(ord(c), ord(c)) for c in {h[-4:].decode("utf-8", "replace")[-1] for h in heads}
+             if c != "\ufffd" or any(h.endswith(b"\xef\xbf\xbd") for h in heads)]
+    for head in heads:
+        if len(head) <= 2 and all(b & 0xC0 == 0x80 for b in head):
+            low = 0
+            for b in head:
+                low = low << 6 | b & 0x3F
+            step, first = 1 << 6 * len(head), (0x80, 0x800)[len(head) - 1]
+            found += ((c, c) for c in range(first + (low - first) % step, 0x10000, step))
+    return found
+
+
+def _chars_starting(tails: set[bytes]) -> list[tuple[int, int]]:
+    """Ranges of the code points y below U+10000 with y.startswith(tail) or tail.startswith(y) for some tail."""
+    found = [(ord(c), ord(c)) for c in {t[:4].decode("utf-8", "replace")[0] for t in tails}
+             if c != "\ufffd" or any(t.startswith(b"\xef\xbf\xbd") for t in tails)]
+    for tail in tails:
+        lead = tail[0]
+        size = 2 if 0xC2 <= lead <= 0xDF else 3 if 0xE0 <= lead <= 0xEF else 0
+        if len(tail) < size and all(b & 0xC0 == 0x80 for b in tail[1:]):  # the first bytes of a longer character
+            high = lead & (0x1F if size == 2 else 0x0F)
+            for b in tail[1:]:
+                high = high << 6 | b & 0x3F
+            span = 1 << 6 * (size - len(tail))
+            found.append((high * span, (high + 1) * span - 1))
+    return found
+
+
+def _merge_ranges(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The same code points as sorted, disjoint ranges, cut off at U+FFFF."""
+    merged: list[list[int]] = []
+    for first, last in sorted(ranges):
+        if first > 0xFFFF:
+            break
+        if merged and first <= merged[-1][1] + 1:
+            merged[-1][1] = max(merged[-1][1], last)
+        else:
+            merged.append([first, min(last, 0xFFFF)])
+    return [(first, last) for first, last in merged]
+
+
+def _char_class(ranges: list[tuple[int, int]]) -> str:
+    """The body of a regex character class holding these ranges of code points (below U+10000).
+
+    The characters are written as themselves (escaped only where a class needs it): `re` parses a
+    literal character several times faster than an escape, and the class has thousands of them.
+    """
+    def literal(c: int) -> str:
+        return "\\" + chr(c) if chr(c) in "\\]^-[" else chr(c)
+    return "".join(literal(a) if a == b else f"{literal(a)}-{literal(b)}" for a, b in ranges)
 
 
 def _read_text_file(path: object) -> str:
