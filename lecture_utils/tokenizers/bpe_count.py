@@ -151,6 +151,8 @@ class _PieceCounter:
         self.piece_counts = Counter(kept)
         del kept
         for n, pieces in by_count.items():
+            if self.wide is not self.counts and not all(map(str.isascii, pieces)):
+                pieces.sort(key=str.isascii, reverse=True)  # the ASCII pieces' joins need no re-keying
             for i in range(0, len(pieces), JOIN_PIECES):  # a bounded text at a time
                 text = "".join(pieces[i:i + JOIN_PIECES])
                 found, into = pretokenize(text, self.pattern), self._into(text)
