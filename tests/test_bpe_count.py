@@ -87,6 +87,12 @@ def test_take_as_bytes_gives_latin1_keys(tiny_windows):
     assert counter.take() + counter.finish() == _as_latin1(_reference(text))
 
 
+@pytest.mark.parametrize("counts", [{}, {"a": 1}, {"é": 2, " ab": 3, "中文": 1, "🎉": 4}, {"x\x00é": 2, "\x00": 1, "é": 5}])
+def test_as_bytes_keys_rekeys_each_key_also_with_nul(counts):
+    """All keys at once (joined by NUL) or one by one (a key holds a NUL): the same latin-1 keys and counts."""
+    assert bpe_count._as_bytes_keys(counts) == _as_latin1(Counter(counts))
+
+
 @pytest.mark.parametrize("num_processes", [1, 2])
 @pytest.mark.parametrize("as_bytes", [False, True])
 def test_count_file_with_kept_pieces_across_tasks(tmp_path, monkeypatch, tiny_windows, num_processes, as_bytes):

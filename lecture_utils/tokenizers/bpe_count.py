@@ -50,6 +50,7 @@ __all__ = ["count_pretokens", "count_pretokens_in_text", "chunk_boundaries", "re
 BLOCK_BYTES = 1 << 18  # a process reads and pre-tokenizes ~256 KB at a time: bounds its temporary lists
 TASK_BYTES = 4 << 20  # one task: at most ~4 MB (bounds the Counter it sends back)
 PARALLEL_MIN_BYTES = 4 << 20  # below ~4 MB, starting worker processes costs more than it saves
+TASKS_PER_PROCESS = 2  # at least this many tasks per process (the first ones go here while the workers start)
 SUB_BLOCK_CHARS = 1 << 18  # pieces are found ~256K characters at a time
 MAX_PIECES = 5 << 14  # a process turns its rarer pieces into pre-token counts when it holds more (80K)
 KEEP_PIECES = MAX_PIECES // 2  # ... and keeps at most this many of the most frequent ones
@@ -166,8 +167,7 @@ class _PieceCounter:
         """as_bytes: re-key the non-ASCII text's counts (a small Counter, one task's) and add them to the counts."""
         if self.wide is not self.counts:
             wide, self.wide = self.wide, Counter()
-            _rekey_as_bytes(wide)
-            self.counts.update(wide)
+            self.counts.update(_as_bytes_keys(wide))
 
     def take(self) -> Counter:
         """The pre-token counts so far (latin-1 keys if as_bytes), handed over: the counter starts again at zero."""
@@ -183,11 +183,16 @@ class _PieceCounter:
         return self.take()
 
 
-def _rekey_as_bytes(counts: Counter) -> None:
-    """Re-key counts in place: each non-ASCII key becomes the latin-1 str of its UTF-8 bytes (what the merge loop
-    works on; ASCII keys stay). No clash: every new key has a character >= U+0080, every old one is ASCII."""
-    for w in [w for w in counts if not w.isascii()]:
-        counts[w.encode("utf-8").decode("latin-1")] = counts.pop(w)
+def _as_bytes_keys(counts: dict) -> dict:
+    """The same counts, each key the latin-1 str of its UTF-8 bytes (what the merge loop works on; ASCII stays).
+
+    All keys at once: joined by NUL, encoded, decoded and split again (a NUL byte is never part of a longer
+    UTF-8 character); one by one only if a key itself holds a NUL.
+    """
+    joined = "\x00".join(counts)
+    if joined.count("\x00") != len(counts) - 1:
+        return {w.encode("utf-8").decode("latin-1"): n for w, n in counts.items()}
+    return dict(zip(joined.encode("utf-8").decode("latin-1").split("\x00"), counts.values()))
 
 
 def _least_kept(piece_counts: Counter) -> float:
@@ -374,7 +379,7 @@ def count_file(path: Path, specials: Sequence[str], pattern: str, num_processes:
     if not sys.executable:  # an embedded interpreter with no `python` to start: count here
         workers = 1
     # Several tasks per worker: the load balances itself and the bar moves; each at most TASK_BYTES.
-    n_tasks = max(1 if workers == 1 else 2 * workers, -(-size // TASK_BYTES))
+    n_tasks = max(1 if workers == 1 else TASKS_PER_PROCESS * workers, -(-size // TASK_BYTES))
     tasks = [(path, bounds, tuple(specials), pattern, as_bytes)
              for bounds in _tasks(path, size, n_tasks, specials, pattern)]
     counts: Counter = Counter()
