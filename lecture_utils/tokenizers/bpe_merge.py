@@ -63,6 +63,13 @@ _OTHER = _RIGHT - 1
 _MAX_WEIGHT = 2**31 - 1  # weights are int32: a pre-token counted more often is split into several
 _CHUNK = 1 << 16  # positions per step where a whole array is processed a piece at a time (memory)
 _SPARE = 2  # the arena starts with room for the positions of the pairs of two bytes and 1 / _SPARE more
+_FIELDS = 5  # a position's record: its next and previous position, token, pair id and weight (int32 each)
+_NXT, _PRV, _TOK, _PID, _W = range(_FIELDS)  # (_TOK and _PID side by side: a dead position sets both to -1)
+_SMALL_RIGHT = 1 << 15  # the side bit of a new pair's 16-bit code (tokens below 2**15 - 1; -1 is "no pair")
+_SMALL_NONE = np.uint16(0xFFFF)  # the 16-bit code of "no pair" (token -1)
+_NONE = np.int64(1 << 62)  # the 64-bit code of "no pair" (larger than any pair's)
+_WIDE = np.arange(1 << 16, dtype=np.int64)  # a 16-bit code as a pair's code (side bit 15 -> _RIGHT)
+_WIDE[_SMALL_RIGHT:] += _RIGHT - _SMALL_RIGHT
 
 
 def inverted_key(token: bytes) -> bytes:
@@ -77,7 +84,7 @@ def _pair_of(code: int) -> tuple[int, int]:
 
 
 class _Merger:
-    """All pre-tokens as linked token lists in flat arrays, and the pairs (see the module docstring)."""
+    """All pre-tokens as linked token lists in one array of records, and the pairs (see the module docstring)."""
 
     def __init__(self, words: list[str], counts: list[int], consume: bool = False):
         given = (words, counts)
@@ -94,30 +101,28 @@ class _Merger:
             raise MemoryError(f"the distinct pre-tokens hold {size:,} bytes in all; this trainer handles up to"
                               f" {2**31 - 2:,} (train on less text, or count pre-tokens on a sample)")
         self.end = end = size  # the extra position after the last one
-        tok = np.empty(size + 1, dtype=np.int32)
-        tok[:size] = np.frombuffer("".join(words).encode("latin-1"), dtype=np.uint8)  # chr(byte) -> byte
+        self.node = node = np.empty((size + 1, _FIELDS), dtype=np.int32)  # one record per position
+        self.nxt, self.prv, self.tok, self.pid, self.weight = (node[:, f] for f in range(_FIELDS))  # (views)
+        self.records = node.view(f"V{node.itemsize * _FIELDS}").reshape(-1)  # (a record as one item: put)
+        self.tok[:size] = np.frombuffer("".join(words).encode("latin-1"), dtype=np.uint8)  # chr(byte) -> byte
         del words
         if consume:  # (the arrays hold it all now: free the lists' memory for the merges)
             for given_list in given:
                 if isinstance(given_list, list):
                     given_list.clear()
         del given
-        tok[end] = -1
         stops = np.cumsum(lengths)
-        nxt = np.arange(1, size + 2, dtype=np.int32)
-        nxt[stops - 1] = end
-        nxt[end] = end
-        prv = np.arange(-1, size, dtype=np.int32)
-        prv[stops - lengths] = end
-        prv[end] = end
-        weight = np.zeros(size + 1, dtype=np.int32)
-        weight[:size] = np.repeat(counts.astype(np.int32), lengths)
+        self.nxt[:] = np.arange(1, size + 2, dtype=np.int32)
+        self.nxt[stops - 1] = end
+        self.prv[:] = np.arange(-1, size, dtype=np.int32)
+        self.prv[stops - lengths] = end
+        self.weight[:size] = np.repeat(counts.astype(np.int32), lengths)
         del counts, lengths, stops
-        self.tok, self.nxt, self.prv, self.weight = tok, nxt, prv, weight
-        self.pid = np.full(size + 1, -1, dtype=np.int32)
+        node[end] = (end, end, -1, -1, 0)  # (nxt, prv, tok, pid, weight) of the extra position
+        self.pid[:size] = -1
         self.code = array("q")  # per pair id: its tokens, n << 32 | side | other (see _RIGHT)
         self.start = array("q", [0])  # per pair id: where its positions start in the arena; then the end
-        self.count = np.zeros(0, dtype=np.int64)  # per pair id: its current count
+        self.count = np.zeros(1, dtype=np.int64)  # per pair id: its current count; the last entry is scratch
         self.arena = np.zeros(0, dtype=np.int32)
         self._views()
         self._byte_pairs()
@@ -132,8 +137,12 @@ class _Merger:
             memoryview, (self.tok, self.nxt, self.prv, self.pid, self.weight, self.count))
 
     def _room(self, pairs: int, positions: int) -> int:
-        """Room for `pairs` more pair ids and `positions` more arena entries; returns the arena's end."""
-        if self.pairs + pairs > self.count.size:
+        """Room for `pairs` more pair ids and `positions` more arena entries; returns the arena's end.
+
+        The count array always keeps one entry past the last pair id: the scratch entry (index -1) that
+        `_merge_all_at_once` subtracts the sides without a pair from.
+        """
+        if self.pairs + pairs >= self.count.size:
             self.count = np.concatenate((self.count, np.zeros(max(pairs, self.count.size), dtype=np.int64)))
             self._views()
         used = self.start[-1]
@@ -152,7 +161,8 @@ class _Merger:
         """Drop every pair's stale positions from the arena, in place, a chunk at a time; returns its new end.
 
         A stale position never becomes live again (a position only ever gets a newer pair id), so the
-        merges see exactly the positions they saw before.
+        merges see exactly the positions they saw before. A pair whose count is 0 has no live position (or,
+        in the middle of a merge, only ones about to get a new pair id): its positions go without a look.
         """
         start = np.array(self.start, dtype=np.int64)
         arena, pid, pairs, chunk = self.arena, self.pid, self.pairs, _CHUNK
@@ -162,9 +172,13 @@ class _Merger:
             stop = min(pairs, max(j + 1, int(np.searchsorted(start, start[j] + chunk, "right")) - 1))
             lo, hi = start[j], start[stop]
             if hi > lo:
-                owner = np.repeat(np.arange(j, stop, dtype=np.int32), np.diff(start[j:stop + 1]))
-                keep = pid.take(arena[lo:hi]) == owner
-                live = arena[lo:hi][keep]
+                sizes = np.diff(start[j:stop + 1])
+                sizes[self.count[j:stop] == 0] = 0
+                listed = np.repeat(sizes > 0, np.diff(start[j:stop + 1]))  # (the positions of pairs still there)
+                owner = np.repeat(np.arange(j, stop, dtype=np.int32), sizes)
+                live = arena[lo:hi][listed]
+                keep = pid[live] == owner
+                live = live[keep]
                 arena[write:write + live.size] = live
                 write += live.size
                 kept[j + 1:stop + 1] = np.bincount(owner[keep] - j, minlength=stop - j)
@@ -208,7 +222,7 @@ class _Merger:
             these = codes[lo:hi].take(at)
             at += lo
             pid[at] = lut.take(these)
-            total += np.bincount(these, weights=weight.take(at), minlength=1 << 16).astype(np.int64)  # (exact: < 2**53)
+            total += np.bincount(these, weights=weight[at], minlength=1 << 16).astype(np.int64)  # (exact: < 2**53)
             order = np.argsort(these, kind="stable")  # (a radix sort: codes are 16 bits)
             these = these.take(order)
             here = np.bincount(these, minlength=1 << 16)
@@ -222,34 +236,37 @@ class _Merger:
         self.start.frombytes(first.tobytes())
         self.start.append(used + n)
 
-    def _add_pairs(self, codes: np.ndarray, positions: np.ndarray, new: int,
+    def _add_pairs(self, codes: np.ndarray, positions: np.ndarray, weights: np.ndarray, new: int,
                    ) -> tuple[Sequence[int], Sequence[int]]:
-        """New pair ids for the pairs of `new` with `codes` (side | other, see _RIGHT; sorted, positions increasing
-        within each); (ids, counts)."""
+        """New pair ids for the pairs of `new` with `codes` (sorted; see _merge_all_at_once), at `positions`
+        (increasing within each code) in pre-tokens of `weights`; (ids, counts), most frequent first."""
         n = codes.size
         if not n:
             return [], []
         starts = np.empty(n, dtype=bool)
         starts[0] = True
         np.not_equal(codes[1:], codes[:-1], out=starts[1:])
-        first = np.flatnonzero(starts)
+        first = starts.nonzero()[0]
         k, base = first.size, self.pairs
         used = self._room(k, n)
         ids = np.add.accumulate(starts, dtype=np.int32)  # (np.cumsum costs twice as much on small arrays)
         ids += base - 1
-        self.pid.put(positions, ids)
-        counts = np.add.reduceat(self.weight.take(positions), first, dtype=np.int64)
+        self.pid[positions] = ids
+        counts = np.add.reduceat(weights, first)
         self.count[base:base + k] = counts
-        self.code.frombytes((codes.take(first) | new << 32).tobytes())
+        code = _WIDE.take(codes[first]) if codes.dtype == np.uint16 else codes[first]
+        code |= new << 32
+        self.code.frombytes(code.tobytes())
         first += used
         self.start.pop()
         self.start.frombytes(first.tobytes())
         self.start.append(used + n)
         self.arena[used:used + n] = positions
-        order = np.argsort(-counts, kind="stable")
+        order = counts.argsort()[::-1]  # (most frequent first; ties in any order: a batch opens them together)
+        counts = counts[order]
         order += base
         # (array("q"): 16 bytes a pair while it waits in its batch, and quick to read one by one from Python)
-        return array("q", order.tobytes()), array("q", counts.take(order - base).tobytes())
+        return array("q", order.tobytes()), array("q", counts.tobytes())
 
     def merge(self, pair: int, new: int) -> tuple[Sequence[int], Sequence[int]]:
         """Merge every occurrence of pair id `pair` into `new`; the new pairs (ids, counts), most frequent first."""
@@ -257,11 +274,7 @@ class _Merger:
         if hi - lo < NUMPY_MIN:  # (copies of the positions: the arena may move while merging)
             fresh = self._merge_one_by_one(pair, new, self.arena[lo:hi].tolist())
         else:
-            where = self.arena[lo:hi]
-            at = where[self.pid.take(where) == pair]  # the live occurrences, left to right
-            del where
-            a, b = _pair_of(self.code[pair])
-            fresh = self._merge_all_at_once(pair, new, at, a == b)
+            fresh = self._merge_all_at_once(pair, new, self.arena[lo:hi])
         self.count_[pair] = 0  # every occurrence is merged (or overlapped a merged one, in "a a a")
         return fresh
 
@@ -271,7 +284,8 @@ class _Merger:
         tok, nxt, prv, pid, weight, count, end = (self.tok_, self.nxt_, self.prv_, self.pid_, self.weight_,
                                                   self.count_, self.end)
         base = self.pairs
-        fresh: dict[int, int] = {}  # x -> id of (x, new); ~y -> id of (new, y)
+        fresh: dict[int, int] = {}  # x -> index of (x, new); ~y -> index of (new, y) (id: base + index)
+        counts: list[int] = []  # per new pair, its count
         positions: list[list[int]] = []  # per new pair, its positions
         # (The left and right updates below are written out twice on purpose: a helper call per occurrence
         # would cost more than the rest of this loop.)
@@ -283,89 +297,109 @@ class _Merger:
             tok[p] = new
             pid[q] = -1
             nxt[p] = right
-            if left != end:  # (x, a) -> (x, new); in "a b a b" x may be `new`, merged just before
-                count[pid[left]] -= w
+            if left != end:  # (x, a) -> (x, new)
                 x = tok[left]
-                j = fresh.get(x)
-                if j is None:
-                    fresh[x] = j = base + len(positions)
-                    positions.append([left])
-                    count[j] = w
-                else:
-                    positions[j - base].append(left)
-                    count[j] += w
-                pid[left] = j
-            if right != end:  # (b, y) -> (new, y)
+                if x != new:  # (else left is the occurrence just merged, "a b a b": its right side is (new, new))
+                    count[pid[left]] -= w
+                    j = fresh.get(x)
+                    if j is None:
+                        fresh[x] = j = len(counts)
+                        counts.append(w)
+                        positions.append([left])
+                    else:
+                        counts[j] += w
+                        positions[j].append(left)
+                    pid[left] = base + j
+            if right != end:  # (b, y) -> (new, y); y is `new` if the next occurrence starts at `right`
                 count[pq] -= w
                 prv[right] = p
-                y = ~tok[right]
+                y = ~new if pid[right] == pair else ~tok[right]
                 j = fresh.get(y)
                 if j is None:
-                    fresh[y] = j = base + len(positions)
+                    fresh[y] = j = len(counts)
+                    counts.append(w)
                     positions.append([p])
-                    count[j] = w
                 else:
-                    positions[j - base].append(p)
-                    count[j] += w
-                pid[p] = j
+                    counts[j] += w
+                    positions[j].append(p)
+                pid[p] = base + j
             else:
                 pid[p] = -1
-        if not positions:
+        k = len(counts)
+        if not k:
             return [], []
         high = new << 32
         self.code.extend([high | (_RIGHT | ~o if o < 0 else o) for o in fresh])  # in id order
+        self.count[base:base + k] = counts
         starts = list(itertools.accumulate(map(len, positions), initial=used))
         self.start.pop()
         self.start.extend(starts)
         self.arena[used:starts[-1]] = list(itertools.chain.from_iterable(positions))
-        ids = range(base, base + len(positions))
-        stored = [count[j] for j in ids]
-        if len(positions) <= _FEW:  # (pushed one by one: no order needed)
-            return ids, stored
-        order = sorted(range(len(positions)), key=stored.__getitem__, reverse=True)
-        return array("q", [base + j for j in order]), array("q", [stored[j] for j in order])
+        if k <= _FEW:  # (pushed one by one: no order needed)
+            return range(base, base + k), counts
+        order = sorted(range(k), key=counts.__getitem__, reverse=True)
+        return array("q", [base + j for j in order]), array("q", [counts[j] for j in order])
 
-    def _merge_all_at_once(self, pair: int, new: int, at: np.ndarray, same: bool,
-                           ) -> tuple[Sequence[int], Sequence[int]]:
-        """`merge` with numpy, all live occurrences `at` at once (faster for many occurrences)."""
-        tok, nxt, prv, pid, end = self.tok, self.nxt, self.prv, self.pid, self.end
-        if same and at.size > 1:  # (a, a): in a run a a a ..., the 1st, 3rd, ... (what str.split takes)
-            at = _every_other_in_runs(at, nxt.take(at))
-        after = nxt.take(at)  # the position of b, merged away
-        left, right, w = prv.take(at), nxt.take(after), self.weight.take(at)
+    def _merge_all_at_once(self, pair: int, new: int, where: np.ndarray) -> tuple[Sequence[int], Sequence[int]]:
+        """`merge` with numpy, all live occurrences among the positions `where` at once (faster for many).
+
+        (`where` is a view of the arena: read only before `_add_pairs`, which may compact the arena.)
+        """
+        node, records = self.node, self.records
+        rec = node.take(where, axis=0)  # (k, _FIELDS): the records at a's positions
+        keep = rec[:, _PID] == pair
+        at = where
+        if np.count_nonzero(keep) < keep.size:  # (stale ones: drop them)
+            at, rec = where[keep], rec[keep]  # the live occurrences, left to right
+        a, b = _pair_of(self.code[pair])
+        if a == b and at.size > 1:  # (a, a): in a run a a a ..., the 1st, 3rd, ... (what str.split takes)
+            take = _every_other_in_runs(at, rec[:, _NXT])
+            if take is not None:
+                at, rec = at[take], rec[take]
+        after = rec[:, _NXT]  # b's positions: b is merged away (a view: read before rec changes)
+        old = node.take(after, axis=0)  # their records
+        right, lost_right = old[:, _NXT], old[:, _PID].copy()
         # Each occurrence has a left side, (x, a) at `left` becoming (x, new) there, and a right side,
-        # (b, y) at `after` becoming (new, y) at `at`. In "a b a b" the middle (b, a) is the right pair of
-        # the first occurrence and the left pair of the second: counted once, as a right side.
-        has_left = left != end
-        has_left[1:] &= left[1:] != after[:-1]
-        live = np.concatenate((has_left, right != end))  # (the sides that have a pair: left ones, then right)
-        lost = np.concatenate((w, w))[live].astype(np.int64)  # (int64: ufunc.at is fast only without a cast)
-        np.subtract.at(self.count, pid.take(np.concatenate((left, after))[live]), lost)
-        # Relink: `at` now holds the new token, `after` is gone.
-        tok.put(at, new)
-        pid.put(after, -1)
-        pid.put(at, -1)
-        nxt.put(at, right)
-        prv.put(right, at)  # (prv[end] is never read)
-        # The new pairs, keyed (side, other token, position): (x, new) at `left`, (new, y) at `at`.
-        keys = tok.take(np.concatenate((left, right))[live]).astype(np.int64)
-        keys[int(np.count_nonzero(has_left)):] |= _RIGHT
-        keys <<= 31
-        keys |= np.concatenate((left, at))[live]
-        keys.sort()
-        positions = (keys & _OTHER).astype(np.int32)
-        keys >>= 31
-        return self._add_pairs(keys, positions, new)
+        # (b, y) at b's position becoming (new, y) at `at`. In "a b a b" the middle (b, a) is the right pair
+        # of the first occurrence and the left pair of the second: counted once, as a right side (b's
+        # position, the second's left, is dead from here on: token -1, pair -1).
+        old[:, _TOK:_PID + 1] = -1
+        records.put(after, old.view(records.dtype))
+        left, w = rec[:, _PRV], rec[:, _W]  # (views of rec; unchanged below)
+        rec[:, _NXT] = right
+        rec[:, _TOK:_PID + 1] = (new, -1)  # (the pair id is set again below where (new, y) is a pair)
+        records.put(at, rec.view(records.dtype))
+        node[right, _PRV] = at  # (prv[end] is never read)
+        beside = node.take(left, axis=0)  # the left neighbours' records (the extra position's if none: -1, -1)
+        ys = node.take(right, axis=0)[:, _TOK]  # (new where the next occurrence is right after; -1 at the end)
+        lost = np.concatenate((w, w), dtype=np.int64)  # (int64: ufunc.at is fast only without a cast)
+        np.subtract.at(self.count, np.concatenate((beside[:, _PID], lost_right)), lost)  # (-1: the scratch entry)
+        # The new pairs, grouped by (side, other token), each group left to right: a stable sort of the
+        # left sides' codes followed by the right sides'. A side without a pair has token -1: sorted last.
+        if new < _SMALL_RIGHT - 1:  # (16-bit codes, side in bit 15: a radix sort)
+            ys |= _SMALL_RIGHT
+            codes = np.concatenate((beside[:, _TOK], ys), dtype=np.uint16, casting="unsafe")
+            none = _SMALL_NONE
+        else:
+            codes = np.concatenate((beside[:, _TOK], ys), dtype=np.int64)
+            codes[codes.size // 2:] |= _RIGHT
+            codes[codes < 0] = none = _NONE
+        order = codes.argsort(kind="stable")
+        codes = codes[order]
+        n = int(codes.searchsorted(none))  # (the sides with a pair)
+        order = order[:n]
+        return self._add_pairs(codes[:n], np.concatenate((left, at))[order], lost[order], new)
 
 
-def _every_other_in_runs(at: np.ndarray, after: np.ndarray) -> np.ndarray:
-    """In runs of overlapping (a, a) occurrences (a a a ...), the 1st, 3rd, ...: what str.split takes."""
+def _every_other_in_runs(at: np.ndarray, after: np.ndarray) -> np.ndarray | None:
+    """In runs of overlapping (a, a) occurrences (a a a ...), which to take: the 1st, 3rd, ... (what str.split
+    takes); None when no two overlap (take all)."""
     overlaps = after[:-1] == at[1:]
     if not overlaps.any():
-        return at
+        return None
     index = np.arange(at.size)
     run_start = np.maximum.accumulate(np.where(np.concatenate(([True], ~overlaps)), index, 0))
-    return at[(index - run_start) % 2 == 0]
+    return (index - run_start) % 2 == 0
 
 
 def merge_loop(words: list[str], counts: list[int], vocab: dict[int, bytes], num_merges: int,
@@ -390,66 +424,86 @@ def _merge_loop(words: list[str], counts: list[int], vocab: dict[int, bytes], nu
     del words, counts
     inv = [inverted_key(vocab[i]) for i in range(len(vocab))]
     code = data.code
+    heappush, heappop, heapreplace = heapq.heappush, heapq.heappop, heapq.heapreplace
 
-    def entry(j: int, c: int) -> tuple:
-        """The heap entry of pair id j with count c: most frequent first, then lexicographically greatest.
+    def entry(j: int, c: int, item: int) -> tuple:
+        """The heap entry of pair id j with count c (item: j, or ~number for a batch): most frequent first, then
+        lexicographically greatest.
 
         (inv[a], inv[b]) orders pairs as inv[a] + inv[b] would: no key is a prefix of another (see _INV).
         """
         pair = code[j]
         other, n = inv[pair & _OTHER], inv[pair >> 32]
-        return (-c, n, other, j) if pair & _RIGHT else (-c, other, n, j)
+        return (-c, n, other, item) if pair & _RIGHT else (-c, other, n, item)
 
-    heap = [entry(i, c) for i, c in enumerate(data.count_[:data.pairs])]
+    def batch_entry(number: int, ids: Sequence[int], stored: Sequence[int], i: int) -> tuple | None:
+        """The heap entry of batch `number` from its i-th pair on (None when none is left): that pair's own key
+        if its count is the batch's alone, else the key _BATCH (the pairs of that count go on the heap together)."""
+        if i == len(ids):
+            return None
+        c = stored[i]
+        if i + 1 < len(ids) and stored[i + 1] == c:
+            return -c, _BATCH, _BATCH, ~number
+        return entry(ids[i], c, ~number)
+
+    heap = [entry(i, c, i) for i, c in enumerate(data.count_[:data.pairs])]
     heapq.heapify(heap)
-    batches: dict[int, tuple] = {}  # number -> (pair ids, their counts when made, next index)
+    batches: dict[int, list] = {}  # number -> [pair ids, their counts when made, index of the next one]
     numbers = itertools.count()
     merges: list[tuple[bytes, bytes]] = []
     bar = progress_bar(progress, num_merges, "merging", "merge")
     while len(merges) < num_merges and heap:
         neg, key, key2, item = heap[0]  # (looked at, not popped: a batch or stale entry is replaced in place)
-        if not key:  # a batch (key _BATCH): push its pairs of this count one by one, the rest stays a batch
-            ids, stored, i = batches.pop(item)
-            if i + 1 < len(ids) and 0 < stored[i + 1] != -neg:  # the common case: one pair of this count
-                batches[item] = (ids, stored, i + 1)
-                heapq.heapreplace(heap, (-int(stored[i + 1]), _BATCH, _BATCH, item))
-                j = int(ids[i])
-                if data.count_[j]:
-                    heapq.heappush(heap, entry(j, data.count_[j]))
+        count = data.count_
+        if item >= 0:  # a pair's own entry
+            j = item
+            current = count[j]
+            if current != -neg:  # stale: the count went down since this entry was pushed
+                if current:
+                    heapreplace(heap, (-current, key, key2, j))
+                else:
+                    heappop(heap)
                 continue
-            heapq.heappop(heap)
-            count = data.count_
-            while i < len(ids) and stored[i] == -neg:
-                j = int(ids[i])
-                if count[j]:
-                    heapq.heappush(heap, entry(j, count[j]))
+            heappop(heap)
+        else:  # a batch: its next pair (or the next pairs of one count) leave it
+            batch = batches[~item]
+            ids, stored, i = batch
+            if key:  # one pair, under its own key: merged now unless its count went down
+                j = ids[i]
                 i += 1
-            if i < len(ids) and stored[i]:
-                batches[item] = (ids, stored, i)
-                heapq.heappush(heap, (-int(stored[i]), _BATCH, _BATCH, item))
-            continue
-        current = data.count_[item]
-        if current != -neg:  # stale: the count went down since this entry was pushed
-            if current > 0:
-                heapq.heapreplace(heap, (-current, key, key2, item))
+            else:  # several pairs of this count: all go on the heap
+                while i < len(ids) and stored[i] == -neg:
+                    j = ids[i]
+                    if count[j]:
+                        heappush(heap, entry(j, count[j], j))
+                    i += 1
+            batch[2] = i
+            following = batch_entry(~item, ids, stored, i)
+            if following is None:
+                heappop(heap)
+                del batches[~item]
             else:
-                heapq.heappop(heap)
-            continue
-        heapq.heappop(heap)
-        a, b = _pair_of(code[item])
+                heapreplace(heap, following)
+            if not key:
+                continue
+            current = count[j]
+            if current != -neg:  # (stale)
+                if current:
+                    heappush(heap, (-current, key, key2, j))
+                continue
+        a, b = _pair_of(code[j])
         new = len(vocab)
         vocab[new] = vocab[a] + vocab[b]
         merges.append((vocab[a], vocab[b]))
         inv.append(key[:-2] + key2)
-        ids, stored = data.merge(item, new)
+        ids, stored = data.merge(j, new)
         if len(ids) <= _FEW:  # a few new pairs go on the heap one by one (cheaper than a batch)
             for j, c in zip(ids, stored):
-                if c:
-                    heapq.heappush(heap, entry(j, c))
-        elif stored[0]:
+                heappush(heap, entry(j, c, j))
+        else:
             number = next(numbers)
-            batches[number] = (ids, stored, 0)
-            heapq.heappush(heap, (-int(stored[0]), _BATCH, _BATCH, number))
+            batches[number] = [ids, stored, 0]
+            heappush(heap, batch_entry(number, ids, stored, 0))
         bar.update(1)
     bar.close()
     return merges
