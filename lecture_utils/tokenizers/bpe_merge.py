@@ -7,9 +7,11 @@ counts, the same heap order, the same tie-break; tests compare the two on random
 A merge with many occurrences runs in numpy, all occurrences at once; one with a few (fewer than
 `NUMPY_MIN` positions to look at) in plain Python, where numpy's cost per call would dominate.
 
-The data, for all pre-tokens laid end to end, one *position* per byte:
+The data, for all pre-tokens laid end to end, one *position* per byte, each a record of five int32
+(`node[i]`; the names below are views of its columns), so that one gather reads all of a position's
+fields from one cache line (the arrays are far larger than the cache; the neighbours are close by):
 
-- `tok[i]`: the token that starts at position i (stale once i is merged into the token on its left);
+- `tok[i]`: the token that starts at position i (-1 or stale once i is merged into the token on its left);
 - `nxt[i]` / `prv[i]`: the position of the next / previous token of the same pre-token, or `end`
   (a doubly linked list per pre-token; `end` is one extra position whose token is always -1);
 - `weight[i]`: how often the pre-token holding position i occurs;
@@ -30,9 +32,11 @@ their positions, and (x, n) and (n, y) are new pairs (in `a b a b` the middle (b
 The heap is the readable loop's (most frequent first, ties to the lexicographically greater pair; an
 entry is (-count, key(a), key(b), id), which orders as key(a) + key(b) would, without making that key),
 with one saving: the new pairs of a merge (if more than a few) go on it as one *batch*, sorted by
-count, whose key `b""` sorts before every pair's key, so a batch is opened before any single pair of
-the same count is taken; opening it pushes the pairs of its top count one by one. Most new pairs are
-rare and never reach the top, so they never cost a heap push.
+count, under one entry. If the batch's top count is one pair's alone, the entry is that pair's own
+(count, key): when it reaches the top, the pair is merged at once (or, if its count went down, pushed
+with its count) and the entry moves on to the batch's next pair. If several pairs share the top count,
+the entry's key is `b""`, which sorts before every pair's key, and opening it pushes those pairs one by
+one. Most new pairs are rare and never reach the top, so they never cost a heap push.
 """
 from __future__ import annotations
 
@@ -287,6 +291,8 @@ class _Merger:
         fresh: dict[int, int] = {}  # x -> index of (x, new); ~y -> index of (new, y) (id: base + index)
         counts: list[int] = []  # per new pair, its count
         positions: list[list[int]] = []  # per new pair, its positions
+        codes = self.code  # (a new pair's code is added when it is made: its id is the next one)
+        high, high_right = new << 32, new << 32 | _RIGHT
         # (The left and right updates below are written out twice on purpose: a helper call per occurrence
         # would cost more than the rest of this loop.)
         for p in where:
@@ -306,6 +312,7 @@ class _Merger:
                         fresh[x] = j = len(counts)
                         counts.append(w)
                         positions.append([left])
+                        codes.append(high | x)
                     else:
                         counts[j] += w
                         positions[j].append(left)
@@ -313,12 +320,13 @@ class _Merger:
             if right != end:  # (b, y) -> (new, y); y is `new` if the next occurrence starts at `right`
                 count[pq] -= w
                 prv[right] = p
-                y = ~new if pid[right] == pair else ~tok[right]
-                j = fresh.get(y)
+                y = new if pid[right] == pair else tok[right]
+                j = fresh.get(~y)
                 if j is None:
-                    fresh[y] = j = len(counts)
+                    fresh[~y] = j = len(counts)
                     counts.append(w)
                     positions.append([p])
+                    codes.append(high_right | y)
                 else:
                     counts[j] += w
                     positions[j].append(p)
@@ -328,8 +336,6 @@ class _Merger:
         k = len(counts)
         if not k:
             return [], []
-        high = new << 32
-        self.code.extend([high | (_RIGHT | ~o if o < 0 else o) for o in fresh])  # in id order
         self.count[base:base + k] = counts
         starts = list(itertools.accumulate(map(len, positions), initial=used))
         self.start.pop()
@@ -337,8 +343,8 @@ class _Merger:
         self.arena[used:starts[-1]] = list(itertools.chain.from_iterable(positions))
         if k <= _FEW:  # (pushed one by one: no order needed)
             return range(base, base + k), counts
-        order = sorted(range(k), key=counts.__getitem__, reverse=True)
-        return array("q", [base + j for j in order]), array("q", [counts[j] for j in order])
+        ids = sorted(range(base, base + k), key=count.__getitem__, reverse=True)
+        return array("q", ids), array("q", sorted(counts, reverse=True))  # (the same counts, in the same order)
 
     def _merge_all_at_once(self, pair: int, new: int, where: np.ndarray) -> tuple[Sequence[int], Sequence[int]]:
         """`merge` with numpy, all live occurrences among the positions `where` at once (faster for many).
