@@ -113,6 +113,7 @@ class _PieceCounter:
         self.as_bytes = as_bytes
         self.pieces = piece_regex(pattern)
         self.counts: Counter = Counter() if counts is None else counts  # as_bytes: ASCII and latin-1 keys only
+        self.own_counts = counts is None  # (else the caller's total, which must be added to in place)
         self.wide: Counter = Counter() if as_bytes else self.counts  # as_bytes: non-ASCII text until re-keyed
         self.piece_counts: Counter = Counter()
 
@@ -166,8 +167,10 @@ class _PieceCounter:
     def fold(self) -> None:
         """as_bytes: re-key the non-ASCII text's counts (a small Counter, one task's) and add them to the counts."""
         if self.wide is not self.counts:
-            wide, self.wide = self.wide, Counter()
-            self.counts.update(_as_bytes_keys(wide))
+            wide, self.wide = _as_bytes_keys(self.wide), Counter()
+            if self.own_counts and len(wide) > len(self.counts):  # Chinese: add the few ASCII counts to the many
+                wide, self.counts = self.counts, Counter(wide)
+            self.counts.update(wide)
 
     def take(self) -> Counter:
         """The pre-token counts so far (latin-1 keys if as_bytes), handed over: the counter starts again at zero."""
