@@ -247,14 +247,14 @@ class _Merger:
         n = codes.size
         if not n:
             return [], []
-        starts = np.empty(n, dtype=bool)
-        starts[0] = True
-        np.not_equal(codes[1:], codes[:-1], out=starts[1:])
-        first = starts.nonzero()[0]
-        k, base = first.size, self.pairs
+        base = self.pairs  # (> 0: the merged pair has an id)
+        ids = np.empty(n, dtype=np.int32)  # 1 where a code starts, 0 where it goes on; `base` first
+        ids[0] = base
+        np.not_equal(codes[1:], codes[:-1], out=ids[1:])
+        first = ids.nonzero()[0]
+        k = first.size
         used = self._room(k, n)
-        ids = np.add.accumulate(starts, dtype=np.int32)  # (np.cumsum costs twice as much on small arrays)
-        ids += base - 1
+        np.add.accumulate(ids, out=ids)  # (the pair id at each position; np.cumsum costs more on small arrays)
         self.pid[positions] = ids
         counts = np.add.reduceat(weights, first)
         self.count[base:base + k] = counts
