@@ -50,6 +50,22 @@ def test_long_cjk_pre_tokens_equal_readable_loop(numpy_min):
     assert len(fast[1]) == 1500 - 257
 
 
+def test_wide_codes_for_tokens_beyond_16_bits(monkeypatch):
+    """Tokens from 2**15 - 1 on (vocabularies beyond 32K) group new pairs by 64-bit codes: forced from the
+    first merge here, through the numpy path, the merges do not change."""
+    word_counts = cjk_words(5, 300, 80)
+    word_counts["的的的的的的的的的的的"] = 50
+    word_counts["中国中国中国中国"] = 40
+    readable, _ = readable_and_fast(word_counts, 1200, 60)
+    monkeypatch.setattr(bpe_merge, "_SMALL_TOKENS", 0)
+    calls = []
+    original = bpe_merge._Merger._add_pairs
+    monkeypatch.setattr(bpe_merge._Merger, "_add_pairs", lambda self, codes, *rest: (
+        calls.append(codes.dtype), original(self, codes, *rest))[1])
+    assert readable_and_fast(word_counts, 1200, 0)[1] == readable
+    assert calls and set(calls) == {np.dtype(np.int64)}
+
+
 @settings(max_examples=40, deadline=None)
 @given(st.integers(0, 10**6), st.integers(1, 120), st.sampled_from(THRESHOLDS))
 def test_random_cjk_and_ascii_equal_readable_loop(seed, longest, numpy_min):

@@ -70,6 +70,7 @@ _SPARE = 2  # the arena starts with room for the positions of the pairs of two b
 _FIELDS = 5  # a position's record: its next and previous position, token, pair id and weight (int32 each)
 _NXT, _PRV, _TOK, _PID, _W = range(_FIELDS)  # (_TOK and _PID side by side: a dead position sets both to -1)
 _SMALL_RIGHT = 1 << 15  # the side bit of a new pair's 16-bit code (tokens below 2**15 - 1; -1 is "no pair")
+_SMALL_TOKENS = _SMALL_RIGHT - 1  # merges make tokens below this with 16-bit codes, the others with 64-bit ones
 _SMALL_NONE = np.uint16(0xFFFF)  # the 16-bit code of "no pair" (token -1)
 _NONE = np.int64(1 << 62)  # the 64-bit code of "no pair" (larger than any pair's)
 _WIDE = np.arange(1 << 16, dtype=np.int64)  # a 16-bit code as a pair's code (side bit 15 -> _RIGHT)
@@ -382,7 +383,7 @@ class _Merger:
         np.subtract.at(self.count, np.concatenate((beside[:, _PID], lost_right)), lost)  # (-1: the scratch entry)
         # The new pairs, grouped by (side, other token), each group left to right: a stable sort of the
         # left sides' codes followed by the right sides'. A side without a pair has token -1: sorted last.
-        if new < _SMALL_RIGHT - 1:  # (16-bit codes, side in bit 15: a radix sort)
+        if new < _SMALL_TOKENS:  # (16-bit codes, side in bit 15: a radix sort)
             ys |= _SMALL_RIGHT
             codes = np.concatenate((beside[:, _TOK], ys), dtype=np.uint16, casting="unsafe")
             none = _SMALL_NONE
