@@ -52,7 +52,7 @@ TASK_BYTES = 4 << 20  # one task: at most ~4 MB (bounds the Counter it sends bac
 PARALLEL_MIN_BYTES = 4 << 20  # below ~4 MB, starting worker processes costs more than it saves
 TASKS_PER_PROCESS = 2  # at least this many tasks per process (the first ones go here while the workers start)
 SUB_BLOCK_CHARS = 1 << 18  # pieces are found ~256K characters at a time
-MAX_PIECES = 5 << 14  # a process turns its rarer pieces into pre-token counts when it holds more (80K)
+MAX_PIECES = 15 << 13  # a process turns its rarer pieces into pre-token counts when it holds more (120K)
 KEEP_PIECES = MAX_PIECES // 2  # ... and keeps at most this many of the most frequent ones
 JOIN_PIECES = 1 << 12  # ... pre-tokenized this many pieces at a time
 
