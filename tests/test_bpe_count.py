@@ -87,6 +87,21 @@ def test_take_as_bytes_gives_latin1_keys(tiny_windows):
     assert counter.take() + counter.finish() == _as_latin1(_reference(text))
 
 
+def test_take_as_bytes_when_most_pre_tokens_are_not_ascii(tiny_windows):
+    """Chinese-heavy text: the few ASCII counts are added to the many re-keyed ones (not the other way round)."""
+    rng = random.Random(5)
+    words = [" 你好", "世界", "，", " 中文", "。", " 的", " the", " a", "\n", " 🎉", " x1"] + [f" 字{i}" for i in range(50)]
+    text = "".join(rng.choices(words, k=3000))
+    counter = bpe_count._PieceCounter("gpt2", as_bytes=True)
+    total = Counter()
+    for block in iter_blocks(text, 700):
+        counter.add(block)
+        counter.flush_rare()
+        counter.fold()
+        total += counter.take()
+    assert total + counter.finish() == _as_latin1(_reference(text))
+
+
 @pytest.mark.parametrize("counts", [{}, {"a": 1}, {"é": 2, " ab": 3, "中文": 1, "🎉": 4}, {"x\x00é": 2, "\x00": 1, "é": 5}])
 def test_as_bytes_keys_rekeys_each_key_also_with_nul(counts):
     """All keys at once (joined by NUL) or one by one (a key holds a NUL): the same latin-1 keys and counts."""
