@@ -117,9 +117,11 @@ class _Merger:
                     given_list.clear()
         del given
         stops = np.cumsum(lengths)
-        self.nxt[:] = np.arange(1, size + 2, dtype=np.int32)
+        for lo in range(0, size + 1, _CHUNK):  # (a chunk at a time: no whole-size temporary next to the records)
+            hi = min(lo + _CHUNK, size + 1)
+            self.nxt[lo:hi] = np.arange(lo + 1, hi + 1, dtype=np.int32)
+            self.prv[lo:hi] = np.arange(lo - 1, hi - 1, dtype=np.int32)
         self.nxt[stops - 1] = end
-        self.prv[:] = np.arange(-1, size, dtype=np.int32)
         self.prv[stops - lengths] = end
         self.weight[:size] = np.repeat(counts.astype(np.int32), lengths)
         del counts, lengths, stops
