@@ -113,3 +113,30 @@ def test_trained_tokenizer_equals_merge_replay(trained):
         parts = out
     assert b"".join(trained.vocab[i] for i in ids) == text.encode("utf-8")
     assert [trained.vocab[i] for i in ids] == parts
+
+
+def test_cache_keeps_a_previous_generation_and_clear_forgets_both():
+    calls = []
+    memo = bpe._Memo(lambda key: calls.append(key) or (len(key),), limit=2)
+    assert [memo["a"], memo["bb"], memo["ccc"]] == [(1,), (2,), (3,)]  # the third starts a new generation
+    assert len(memo) == 1 and set(memo.previous) == {"a", "bb"}
+    assert memo["a"] == (1,) and calls == ["a", "bb", "ccc"]  # found in the previous generation, not recomputed
+    memo.clear()
+    assert not memo and not memo.previous
+    assert memo["a"] == (1,) and calls[-1] == "a"  # cold again: computed anew
+
+
+def test_encode_is_exact_across_cache_turnovers():
+    tok = BPETokenizer.from_tiktoken("gpt2", cache_size=64)
+    text = " ".join(f"word{i % 300}的中文{i % 7}" for i in range(3000))
+    assert tok.encode(text) == get_encoding("gpt2").encode(text)
+    assert tok._cache.previous  # the cache did turn over
+
+
+def test_vocabulary_without_straddling_tokens():
+    vocab, merges = train_bpe_from_text("the cat sat on the mat " * 20, 266)  # ASCII merges only
+    tok = BPETokenizer(vocab, merges)
+    text = "猫坐在垫子上 the cat 😀𝐀的"
+    assert tok._join_regexes()
+    assert tok.decode(tok.encode(text)) == text
+    assert tok._free_parts("猫坐在垫子上") == "猫坐在垫子上"  # every join free
