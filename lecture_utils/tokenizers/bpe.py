@@ -117,6 +117,7 @@ class _Memo(dict):
         if value is None:
             value = self.compute(key)
         if len(self) >= self.limit:
+            self.previous = {}  # (the oldest generation goes before the copy: never three held at once)
             self.previous = dict(self)
             super().clear()
         self[key] = value
@@ -838,4 +839,3 @@ def _recover_merges(ranks: Mapping[bytes, int]) -> list[tuple[bytes, bytes]]:
             raise ValueError(f"token {token!r} (rank {rank}) is not the merge of two lower-ranked tokens")
         merges.append((parts[0], parts[1]))
     return merges
-
