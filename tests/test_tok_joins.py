@@ -117,10 +117,12 @@ def test_trained_tokenizer_equals_merge_replay(trained):
 
 def test_cache_keeps_a_previous_generation_and_clear_forgets_both():
     calls = []
-    memo = bpe._Memo(lambda key: calls.append(key) or (len(key),), limit=2)
+    memo = bpe._Memo(lambda key: calls.append(key) or (len(key),), limit=4)  # two generations of 2
     assert [memo["a"], memo["bb"], memo["ccc"]] == [(1,), (2,), (3,)]  # the third starts a new generation
     assert len(memo) == 1 and set(memo.previous) == {"a", "bb"}
     assert memo["a"] == (1,) and calls == ["a", "bb", "ccc"]  # found in the previous generation, not recomputed
+    memo["dddd"], memo["eeeee"]  # the current generation ("ccc", "a") is full: it becomes the previous one
+    assert len(memo) + len(memo.previous) <= 4 and set(memo.previous) == {"ccc", "a"}  # "bb" is gone
     memo.clear()
     assert not memo and not memo.previous
     assert memo["a"] == (1,) and calls[-1] == "a"  # cold again: computed anew

@@ -16,7 +16,7 @@ How `encode` works (what the lecture's toy BPE leaves out):
    GPT-2's original algorithm; it gives the same result as the lecture's "apply every merge in the
    order learned" (only much faster), and tiktoken's ids (both checked in the tests). Long pre-tokens
    use a heap of candidate pairs over a linked list instead of rescanning all pairs after each merge.
-4. Text repeats: the ids of each distinct pre-token are cached (a dict that, when it reaches
+4. Text repeats: the ids of each distinct pre-token are cached (a dict that, when it reaches half of
    `cache_size` entries, starts again but keeps the full one as a fallback, see `_Memo`), so most
    pre-tokens cost one dictionary lookup. A long pre-token of non-ASCII text (a Chinese sentence has
    no spaces: one pre-token) is first cut between characters where no learned token can straddle the
@@ -100,23 +100,24 @@ def gpt2_bytes_to_unicode() -> dict[int, str]:
 class _Memo(dict):
     """key -> compute(key), computed on a miss (via __missing__, so lookups stay in C); bounded memory.
 
-    When it reaches `limit` entries, they become the previous generation and the dict starts empty;
-    a miss looks there before computing, so the frequent keys come back at the cost of a lookup.
-    (Emptying it outright made every frequent word miss again: on a 1 GB corpus ~3x the misses per
-    MB after the first turnover.) At most two generations are held: memory stays bounded.
+    When it reaches `limit // 2` entries, they become the previous generation and the dict starts
+    empty; a miss looks there before computing, so the frequent keys come back at the cost of a
+    lookup. (Emptying it outright made every frequent word miss again: on a 1 GB corpus ~3x the misses
+    per MB after the first turnover.) Two generations of `limit // 2` hold at most `limit` entries.
     """
 
     def __init__(self, compute, limit: int) -> None:
         super().__init__()
         self.compute = compute
         self.limit = limit
+        self.generation = max(1, limit // 2)
         self.previous: dict = {}
 
     def __missing__(self, key):
         value = self.previous.get(key)
         if value is None:
             value = self.compute(key)
-        if len(self) >= self.limit:
+        if len(self) >= self.generation:
             self.previous = {}  # (the oldest generation goes before the copy: never three held at once)
             self.previous = dict(self)
             super().clear()
