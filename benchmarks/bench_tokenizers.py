@@ -65,7 +65,6 @@ weights = [counts[w] for w in words]
 distinct = len(counts)
 del counts
 marks = {{}}  # merges done -> seconds since counting ended, for the first {mark:,} merges (vocab 10K)
-quiet = bpe_merge.progress_bar
 
 
 class Marking:  # the merge loop's progress bar: notes when merge {mark:,} is done (one call per merge)

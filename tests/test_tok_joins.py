@@ -15,6 +15,7 @@ from lecture_utils.encodings import get_encoding
 from lecture_utils.tokenizers import BPETokenizer
 from lecture_utils.tokenizers import bpe
 from lecture_utils.tokenizers.bpe_train import train_bpe_from_text
+from test_bpe_tokenizer import replay_merges
 
 # CJK, kana, hangul, Latin-1, Cyrillic, a combining mark, emoji and letters beyond U+FFFF, ASCII letters
 ALPHABET = ("的一是不了人我在有他这中大来上国个到说们为子和你地出道也时年得就那要下以生会自着去之过家学对可她里后"
@@ -100,17 +101,7 @@ def test_same_ids_as_tiktoken_on_long_non_ascii_runs(gpt2, text):
 def test_trained_tokenizer_equals_merge_replay(trained):
     text = "你好，世界。的一是不了人我在有他这中大来上国个到说们为子和你地出道" * 3 + "あいう한국어😀𝐀的"
     ids = trained.encode(text)
-    parts = [bytes([b]) for b in text.encode("utf-8")]
-    for first, second in trained.merges:  # the lecture's definition: apply every merge in the order learned
-        i, out = 0, []
-        while i < len(parts):
-            if i + 1 < len(parts) and parts[i] == first and parts[i + 1] == second:
-                out.append(first + second)
-                i += 2
-            else:
-                out.append(parts[i])
-                i += 1
-        parts = out
+    parts = replay_merges(trained, text)  # the lecture's definition: apply every merge in the order learned
     assert b"".join(trained.vocab[i] for i in ids) == text.encode("utf-8")
     assert [trained.vocab[i] for i in ids] == parts
 
