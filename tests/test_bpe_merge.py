@@ -100,6 +100,7 @@ def test_small_chunks_compact_and_grow_the_arena(monkeypatch, numpy_min):
 
     monkeypatch.setattr(bpe_merge, "_CHUNK", 7)
     monkeypatch.setattr(bpe_merge, "_SPARE", 10**9)
+    monkeypatch.setattr(bpe_merge, "_ROOMY", 0)
     monkeypatch.setattr(bpe_merge._Merger, "_compact", counting_compact)
     monkeypatch.setattr(bpe_merge._Merger, "_room", counting_room)
     _, fast = readable_and_fast(word_counts, 900, numpy_min)
@@ -156,9 +157,13 @@ def test_heap_key_pairs_order_as_concatenated_keys(tokens):
     assert ((key(a), key(b)) < (key(c), key(d))) == ((a, b) > (c, d))
 
 
-def test_merge_phase_memory_per_position():
+def test_merge_phase_memory_per_position(monkeypatch):
     """Five int32 per position, a compacted arena and a few temporaries at a time: a peak under 36 bytes a
-    position (the loop before the arena was compacted and the byte pairs were counted in chunks: about 50)."""
+    position (the loop before the arena was compacted and the byte pairs were counted in chunks: about 50).
+
+    (As on a large corpus: below 2 * _ROOMY positions the arena starts with up to _ROOMY positions more, so
+    that a small corpus never compacts; 4 bytes each at most, and only those written are ever touched.)"""
+    monkeypatch.setattr(bpe_merge, "_ROOMY", 0)
     word_counts = cjk_words(4, 20_000, 40, CJK)
     words, counts = bpe_train._as_id_strings(word_counts)
     positions = sum(map(len, words))

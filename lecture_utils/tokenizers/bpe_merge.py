@@ -66,7 +66,8 @@ _RIGHT = 1 << 31  # in a pair's code `n << 32 | side | other`: the pair is (n, o
 _OTHER = _RIGHT - 1
 _MAX_WEIGHT = 2**31 - 1  # weights are int32: a pre-token counted more often is split into several
 _CHUNK = 1 << 16  # positions per step where a whole array is processed a piece at a time (memory)
-_SPARE = 2  # the arena starts with room for the positions of the pairs of two bytes and 1 / _SPARE more
+_SPARE = 2  # the arena starts with room for the positions of the pairs of two bytes and 1 / _SPARE more,
+_ROOMY = 1 << 22  # ... or up to twice as many more, at most this many (a small corpus then never compacts)
 _FIELDS = 5  # a position's record: its next and previous position, token, pair id and weight (int32 each)
 _NXT, _PRV, _TOK, _PID, _W = range(_FIELDS)  # (_TOK and _PID side by side: a dead position sets both to -1)
 _SMALL_RIGHT = 1 << 15  # the side bit of a new pair's 16-bit code (tokens below 2**15 - 1; -1 is "no pair")
@@ -218,7 +219,8 @@ class _Merger:
         n = int(tally.sum())  # pair positions
         self._room(k, 0)
         used = 0
-        self.arena = np.empty(n + n // _SPARE, dtype=np.int32)  # (room to spare: compacted when full, see _room)
+        spare = max(n // _SPARE, min(2 * n, _ROOMY))  # (pages are touched only when written: see _room)
+        self.arena = np.empty(n + spare, dtype=np.int32)  # (room to spare: compacted when full, see _room)
         cursor = np.cumsum(tally) - tally + used  # per pair: where its next position goes
         first = cursor.take(present)
         arena, pid, weight = self.arena, self.pid, self.weight
