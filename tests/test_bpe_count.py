@@ -108,6 +108,19 @@ def test_as_bytes_keys_rekeys_each_key_also_with_nul(counts):
     assert bpe_count._as_bytes_keys(counts) == _as_latin1(Counter(counts))
 
 
+@pytest.mark.parametrize("seed", range(5))
+def test_add_counts_is_counter_update(seed):
+    """_add_counts gives Counter.update's counts and order of keys (keys in both, in one, in neither; empty)."""
+    rng = random.Random(seed)
+    keys = [f"k{i}" for i in range(rng.randrange(0, 60))]
+    counts = Counter({k: rng.randrange(1, 9) for k in rng.sample(keys, len(keys) // 2)})
+    more = {k: rng.randrange(1, 9) for k in rng.sample(keys, rng.randrange(0, len(keys) + 1))}
+    expected = Counter(counts)
+    expected.update(more)
+    bpe_count._add_counts(counts, dict(more))
+    assert counts == expected and list(counts) == list(expected) and isinstance(counts, Counter)
+
+
 @pytest.mark.parametrize("num_processes", [1, 2])
 @pytest.mark.parametrize("as_bytes", [False, True])
 def test_count_file_with_kept_pieces_across_tasks(tmp_path, monkeypatch, tiny_windows, num_processes, as_bytes):

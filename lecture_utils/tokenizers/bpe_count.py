@@ -161,8 +161,7 @@ class _PieceCounter:
                 if n == 1:
                     into.update(found)
                 else:
-                    for word, k in Counter(found).items():
-                        into[word] += k * n
+                    _add_counts(into, {word: k * n for word, k in Counter(found).items()})
 
     def fold(self) -> None:
         """as_bytes: re-key the non-ASCII text's counts (a small Counter, one task's) and add them to the counts."""
@@ -170,7 +169,7 @@ class _PieceCounter:
             wide, self.wide = _as_bytes_keys(self.wide), Counter()
             if self.own_counts and len(wide) > len(self.counts):  # Chinese: add the few ASCII counts to the many
                 wide, self.counts = self.counts, Counter(wide)
-            self.counts.update(wide)
+            _add_counts(self.counts, wide)
 
     def take(self) -> Counter:
         """The pre-token counts so far (latin-1 keys if as_bytes), handed over: the counter starts again at zero."""
@@ -184,6 +183,17 @@ class _PieceCounter:
         """All the remaining counts, the kept pieces' included (see `take`)."""
         self._flush()
         return self.take()
+
+
+def _add_counts(counts: dict, more: dict) -> None:
+    """counts += more, key by key, as Counter.update(more) does (the same order of keys); `more` is used up.
+
+    The keys in both are found by one set operation, and the rest goes in by dict.update: both in C, where
+    Counter.update loops in Python over every key of `more`.
+    """
+    for key in more.keys() & counts.keys():
+        more[key] += counts[key]
+    dict.update(counts, more)
 
 
 def _as_bytes_keys(counts: dict) -> dict:
@@ -326,7 +336,7 @@ def _in_workers(tasks: list, n: int, counts: Counter) -> Iterator[int]:
                 raise value
             part, nbytes = value
             del value
-            counts.update(part)  # a worker's counts (str keys)
+            _add_counts(counts, part)  # a worker's counts (str keys)
             del part
             yield nbytes
         counter.finish()
