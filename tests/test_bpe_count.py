@@ -108,6 +108,37 @@ def test_as_bytes_keys_rekeys_each_key_also_with_nul(counts):
     assert bpe_count._as_bytes_keys(counts) == _as_latin1(Counter(counts))
 
 
+@pytest.mark.parametrize(("block", "wide"), [("", False), ("abc def", False), ("中文，你好。" * 10, True),
+                                             ("a" * 70 + "中文", False), ("a" * 14 + "中文", True),
+                                             ("привет мир " * 20, False), ("café " * 20, False), ("🎉 " * 20, True)])
+def test_mostly_wide_means_many_characters_of_three_bytes_or_more(block, wide):
+    assert bpe_count._mostly_wide(block) is wide
+
+
+@pytest.mark.parametrize("as_bytes", [False, True])
+@pytest.mark.parametrize("seed", range(3))
+def test_chinese_blocks_are_pre_tokenized_directly_and_counted_exactly(tiny_windows, monkeypatch, seed, as_bytes):
+    """Blocks of Chinese skip the pieces, the others count pieces: both in one text, exactly the same counts."""
+    rng = random.Random(seed)
+    zh = [" 你好", "世界", "，", "中文的句子没有空格。", "\n", " 🎉", " x1"] + [f"字{i}" for i in range(40)]
+    text = "".join(rng.choice(zh) if (i // 40) % 2 else rng.choice([" the", " cat", " w1", "\n", " é"])
+                   for i in range(2000))
+    direct = []
+    monkeypatch.setattr(bpe_count, "_mostly_wide", lambda block: direct.append(_wide(block)) or direct[-1])
+    counter = bpe_count._PieceCounter("gpt2", as_bytes=as_bytes)
+    total = Counter()
+    for block in iter_blocks(text, 300):
+        counter.add(block)
+        counter.flush_rare()
+        total += counter.take()
+    total += counter.finish()
+    assert any(direct) and not all(direct)  # (both ways were taken)
+    assert total == (_as_latin1 if as_bytes else Counter)(_reference(text))
+
+
+_wide = bpe_count._mostly_wide
+
+
 @pytest.mark.parametrize("seed", range(5))
 def test_add_counts_is_counter_update(seed):
     """_add_counts gives Counter.update's counts and order of keys (keys in both, in one, in neither; empty)."""
