@@ -159,3 +159,28 @@ def test_a_small_file_starts_no_worker_unless_asked(gpt2, crlf_text, tmp_path, m
     assert np.load(out).tolist() == gpt2.encode(crlf_text) and started == []
     gpt2.encode_file(src, tmp_path / "b.npy", num_processes=2, chunk_bytes=3000, progress=False)
     assert started == [1] and (tmp_path / "a.npy").read_bytes() == (tmp_path / "b.npy").read_bytes()
+
+
+@pytest.mark.parametrize("name", ["gpt2", "cl100k_base"])
+def test_packed_encoding_is_the_bytes_of_encode(name, crlf_text, monkeypatch):
+    """encode_file's path (`_encode_packed`): the little-endian bytes of encode's ids, long blocks and a cache
+    that turns over many times included."""
+    import lecture_utils.tokenizers.bpe as bpe
+    from array import array
+
+    tok = BPETokenizer.from_tiktoken(name, cache_size=64)  # generations of 32 entries: turns over constantly
+    typecode = "H" if name == "gpt2" else "I"
+    monkeypatch.setattr(bpe, "ENCODE_BLOCK", 5000)  # parts longer than a block go block by block
+    for text in (crlf_text, EOT, "", "x" + EOT + EOT + " 你好世界" * 2000):
+        packed = tok._encode_packed(text, typecode)
+        expected = array(typecode, tok.encode(text))
+        assert packed == expected.tobytes() and len(packed) == len(expected) * (2 if typecode == "H" else 4)
+    assert tok._packed[typecode].previous  # (the packed cache did turn over)
+
+
+def test_three_processes_many_small_tasks_stay_in_order(gpt2, crlf_text, tmp_path):
+    """Two workers with tasks sent ahead of their results, and this process: every task written in order."""
+    src = tmp_path / "in.txt"
+    src.write_bytes(crlf_text.encode("utf-8"))
+    out = gpt2.encode_file(src, tmp_path / "ids.npy", num_processes=3, chunk_bytes=700, progress=False)
+    assert np.load(out).tolist() == gpt2.encode(crlf_text)

@@ -14,16 +14,20 @@ How it stays exact and bounded:
 2. Text is read exactly as `train_bpe` reads it: raw bytes decoded as UTF-8, no newline translation
    (CRLF stays CRLF). Invalid UTF-8 is an error that names the byte offset.
 3. Workers are fresh `python` processes (never a fork: safe from a Jupyter kernel, which has threads)
-   that import only the tokenizer modules and get the tokenizer's state over a pipe. This process
-   encodes too. Each reads and encodes one chunk at a time and returns the ids as packed uint16/uint32
-   bytes; this process writes them in order after a fixed-size .npy header, so memory is a few chunks
-   per process whatever the file size. The header's length field is written last.
+   that import only the tokenizer modules (not numpy) and get the tokenizer's state over a pipe. This
+   process encodes too. Each reads and encodes one chunk at a time straight to packed uint16/uint32
+   bytes (`BPETokenizer._encode_packed`: no list of ints); this process writes them in order after a
+   fixed-size .npy header, so memory is a few chunks per process whatever the file size. The header's
+   length field is written last. Each worker has `AHEAD` tasks sent and a result pipe that holds a whole
+   result, so it never waits for this process (whose threads must share one interpreter lock with its
+   own encoding: a worker that waited for every hand-over sat idle a quarter of the time).
 4. The result appears atomically (`lecture_utils.files.atomic_path`): a crash leaves no half file.
 
 dtype: uint16 when every id fits (vocab below 65,536 ids, e.g. GPT-2), else uint32.
 """
 from __future__ import annotations
 
+import collections
 import os
 import pickle
 import queue
@@ -32,8 +36,6 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-
-import numpy as np
 
 from . import workers
 from .base import check_special_tokens, read_text_range
@@ -44,14 +46,18 @@ __all__ = ["encode_file", "chunk_boundaries", "NPY_HEADER_BYTES"]
 CHUNK_BYTES = 1 << 19  # about 512 KiB of text per task (its list of ids, ~18 MB per MiB of text, is the transient)
 WINDOW_BYTES = 1 << 16  # bytes read around a target offset to look for a cut point (doubled when needed)
 PARALLEL_MIN_BYTES = 4 << 20  # with num_processes=None, smaller files are encoded here (a worker takes ~1 s to start)
+AHEAD = 2  # tasks sent to a worker before its first result is read: it never waits for this process
+PIPE_BYTES = 1 << 20  # a worker's result pipe holds this much (Linux), so it writes one without waiting to be read
 NPY_HEADER_BYTES = 128  # our .npy header: magic, version 1.0, and a padded dict, 128 bytes in all
+_DESCR = {"H": "<u2", "I": "<u4"}  # array typecode -> .npy dtype (the ids are written little-endian)
+_ITEMSIZE = {"H": 2, "I": 4}
 
 _WORKER_MAIN = workers.worker_main("encode_file")
 
 
-def _npy_header(dtype: np.dtype, length: int) -> bytes:
+def _npy_header(typecode: str, length: int) -> bytes:
     """A version 1.0 .npy header of exactly NPY_HEADER_BYTES bytes for a 1-D array of `length` items."""
-    text = f"{{'descr': '{dtype.str}', 'fortran_order': False, 'shape': ({length},), }}"
+    text = f"{{'descr': '{_DESCR[typecode]}', 'fortran_order': False, 'shape': ({length},), }}"
     body = text.ljust(NPY_HEADER_BYTES - 10 - 1) + "\n"
     return b"\x93NUMPY\x01\x00" + len(body).to_bytes(2, "little") + body.encode("latin-1")
 
@@ -137,17 +143,16 @@ def _serve() -> None:
     inp = sys.stdin.buffer
     out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # a stray print cannot corrupt the results
-    state, dtype = pickle.load(inp)
+    state, typecode = pickle.load(inp)
     tokenizer = BPETokenizer.__new__(BPETokenizer)
     tokenizer.__setstate__(state)
-    dtype = np.dtype(dtype)
     while True:
         try:
             path, start, end = pickle.load(inp)
         except EOFError:
             return
         try:
-            reply = (True, _encode_range(tokenizer, dtype, path, start, end))
+            reply = (True, _encode_range(tokenizer, typecode, path, start, end))
         except Exception as err:  # sent back and raised in the parent (e.g. the invalid UTF-8 message)
             reply = (False, err)
         try:
@@ -157,12 +162,22 @@ def _serve() -> None:
             os._exit(1)
 
 
-def _encode_range(tokenizer, dtype: np.dtype, path: str, start: int, end: int) -> bytes:
-    """The ids of bytes start..end of the file, packed as `dtype`."""
-    return np.array(tokenizer.encode(read_text_range(path, start, end)), dtype=dtype).tobytes()
+def _encode_range(tokenizer, typecode: str, path: str, start: int, end: int) -> bytes:
+    """The ids of bytes start..end of the file, packed little-endian as array `typecode` ("H" or "I")."""
+    return tokenizer._encode_packed(read_text_range(path, start, end), typecode)
 
 
-def _in_workers(tokenizer, dtype: np.dtype, tasks: list[tuple[str, int, int]], n: int) -> Iterator[bytes]:
+def _widen_pipe(pipe) -> None:
+    """Let `pipe` hold PIPE_BYTES (Linux; elsewhere, or if not allowed, it keeps its size)."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+    except (ImportError, AttributeError, OSError):
+        pass
+
+
+def _in_workers(tokenizer, typecode: str, tasks: list[tuple[str, int, int]], n: int) -> Iterator[bytes]:
     """The packed ids of each task, in order: computed here and in `n` fresh worker processes."""
     from .bpe import BPETokenizer
 
@@ -170,24 +185,34 @@ def _in_workers(tokenizer, dtype: np.dtype, tasks: list[tuple[str, int, int]], n
     for k in range(len(tasks)):
         todo.put(k)
     done: queue.SimpleQueue = queue.SimpleQueue()
-    slots = threading.Semaphore(2 * (n + 1))  # tasks taken but not yet written: bounds the memory held
+    slots = threading.Semaphore(2 * (AHEAD * n + 1))  # tasks taken but not yet written: bounds the memory held
     # the workers rebuild a plain BPETokenizer from this (a subclass's own `encode` is not used there)
-    state = pickle.dumps((BPETokenizer.__getstate__(tokenizer), dtype.str), pickle.HIGHEST_PROTOCOL)
+    state = pickle.dumps((BPETokenizer.__getstate__(tokenizer), typecode), pickle.HIGHEST_PROTOCOL)
     procs = workers.start_workers(_WORKER_MAIN, n)  # in sessions of their own: Ctrl-C reaches only this process
     stop = threading.Event()
 
-    def feed(proc: subprocess.Popen) -> None:  # one thread per worker: send a task, wait for its result
+    def feed(proc: subprocess.Popen) -> None:  # one thread per worker: keep AHEAD tasks sent, collect the results
+        sent: collections.deque = collections.deque()
+        more = True  # tasks may be left in `todo`
         try:
+            _widen_pipe(proc.stdout)
             proc.stdin.write(state)
-            while not stop.is_set():
-                slots.acquire()
-                try:
-                    k = todo.get_nowait()
-                except queue.Empty:
-                    slots.release()
+            while True:
+                # Top up (waiting for a slot only when the worker has nothing to do: else its results would
+                # wait unread while this process waits for one of them).
+                while more and len(sent) < AHEAD and not stop.is_set() and slots.acquire(blocking=not sent):
+                    try:
+                        k = todo.get_nowait()
+                    except queue.Empty:
+                        slots.release()
+                        more = False
+                        break
+                    pickle.dump(tasks[k], proc.stdin, pickle.HIGHEST_PROTOCOL)
+                    proc.stdin.flush()
+                    sent.append(k)
+                if not sent:
                     break
-                pickle.dump(tasks[k], proc.stdin, pickle.HIGHEST_PROTOCOL)
-                proc.stdin.flush()
+                k = sent.popleft()
                 done.put((k, *pickle.load(proc.stdout)))
         except (OSError, EOFError, pickle.UnpicklingError) as err:
             done.put((-1, False, RuntimeError(f"an encoding worker process died ({err!r}); its error, if any, is"
@@ -212,7 +237,7 @@ def _in_workers(tokenizer, dtype: np.dtype, tasks: list[tuple[str, int, int]], n
                     except queue.Empty:
                         slots.release()
                     else:
-                        ready[mine] = _encode_range(tokenizer, dtype, *tasks[mine])
+                        ready[mine] = _encode_range(tokenizer, typecode, *tasks[mine])
                         continue
                 got, ok, value = done.get()
                 if not ok:
@@ -282,28 +307,28 @@ def encode_file(tokenizer, path: str | os.PathLike, out_path: str | os.PathLike,
 
     auto = num_processes is None
     path, out_path, num_processes = _check_args(path, out_path, num_processes, chunk_bytes)
-    dtype = np.dtype(np.uint16 if max(tokenizer.vocab) < 1 << 16 else np.uint32).newbyteorder("<")
+    typecode = "H" if max(tokenizer.vocab) < 1 << 16 else "I"
     specials = check_special_tokens(list(tokenizer.special_tokens))
     bounds = chunk_boundaries(path, specials, tokenizer.pattern, chunk_bytes)
     tasks = [(str(path), a, b) for a, b in zip(bounds, bounds[1:]) if b > a]
     if num_processes == 1 or len(tasks) <= 1 or (auto and bounds[-1] < PARALLEL_MIN_BYTES):
-        results = (_encode_range(tokenizer, dtype, *task) for task in tasks)
+        results = (_encode_range(tokenizer, typecode, *task) for task in tasks)
     else:
-        results = _in_workers(tokenizer, dtype, tasks, min(num_processes, len(tasks)) - 1)
+        results = _in_workers(tokenizer, typecode, tasks, min(num_processes, len(tasks)) - 1)
     bar = _progress(progress, bounds[-1], f"encode {path.name}")
     count = 0
     try:
         with atomic_path(out_path) as tmp, open(tmp, "wb") as out:
-            out.write(_npy_header(dtype, 0))
+            out.write(_npy_header(typecode, 0))
             try:
                 for (_, start, end), packed in zip(tasks, results):
                     out.write(packed)
-                    count += len(packed) // dtype.itemsize
+                    count += len(packed) // _ITEMSIZE[typecode]
                     bar.update(end - start)
             finally:
                 results.close()  # stops the workers after an error
             out.seek(0)
-            out.write(_npy_header(dtype, count))
+            out.write(_npy_header(typecode, count))
     finally:
         bar.close()
     return out_path
