@@ -43,7 +43,7 @@ from .pretokenize import find_cut_forward, inside_special
 
 __all__ = ["encode_file", "chunk_boundaries", "NPY_HEADER_BYTES"]
 
-CHUNK_BYTES = 1 << 19  # about 512 KiB of text per task (its list of ids, ~18 MB per MiB of text, is the transient)
+CHUNK_BYTES = 1 << 19  # about 512 KiB of text per task (its text and packed ids, ~1 MB per MiB, are the transient)
 WINDOW_BYTES = 1 << 16  # bytes read around a target offset to look for a cut point (doubled when needed)
 PARALLEL_MIN_BYTES = 4 << 20  # with num_processes=None, smaller files are encoded here (a worker takes ~1 s to start)
 AHEAD = 2  # tasks sent to a worker before its first result is read: it never waits for this process
