@@ -115,6 +115,9 @@ def test_mostly_wide_means_many_characters_of_three_bytes_or_more(block, wide):
     assert bpe_count._mostly_wide(block) is wide
 
 
+_wide = bpe_count._mostly_wide  # (the real one, before a test replaces it)
+
+
 @pytest.mark.parametrize("as_bytes", [False, True])
 @pytest.mark.parametrize("seed", range(3))
 def test_chinese_blocks_are_pre_tokenized_directly_and_counted_exactly(tiny_windows, monkeypatch, seed, as_bytes):
@@ -134,9 +137,6 @@ def test_chinese_blocks_are_pre_tokenized_directly_and_counted_exactly(tiny_wind
     total += counter.finish()
     assert any(direct) and not all(direct)  # (both ways were taken)
     assert total == (_as_latin1 if as_bytes else Counter)(_reference(text))
-
-
-_wide = bpe_count._mostly_wide
 
 
 @pytest.mark.parametrize("seed", range(5))

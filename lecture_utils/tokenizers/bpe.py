@@ -433,8 +433,12 @@ class BPETokenizer(Tokenizer):
         lookup = self._cache.__getitem__
         pattern = self.pattern
         with _gc_paused():
-            for block in iter_blocks(text, ENCODE_BLOCK, pattern=pattern) if len(text) > ENCODE_BLOCK else (text,):
+            for block in self._blocks(text):
                 out += chain.from_iterable(map(lookup, pretokenize(block, pattern)))
+
+    def _blocks(self, text: str) -> Iterable[str]:
+        """Text without special tokens in blocks of about ENCODE_BLOCK characters, cut at safe points."""
+        return iter_blocks(text, ENCODE_BLOCK, pattern=self.pattern) if len(text) > ENCODE_BLOCK else (text,)
 
     def encode(self, text: str) -> list[int]:
         """Text to ids: `BPETokenizer.from_tiktoken("gpt2").encode("Hello, world!") -> [15496, 11, 995, 0]`."""
@@ -463,11 +467,8 @@ class BPETokenizer(Tokenizer):
             for i, part in enumerate(split_specials(text, self._special_list)):
                 if i % 2:
                     out.append(_pack(typecode, (self.special_tokens[part],)))
-                elif len(part) > ENCODE_BLOCK:
-                    out += (b"".join(map(lookup, pretokenize(block, pattern)))
-                            for block in iter_blocks(part, ENCODE_BLOCK, pattern=pattern))
                 elif part:
-                    out.append(b"".join(map(lookup, pretokenize(part, pattern))))
+                    out += (b"".join(map(lookup, pretokenize(block, pattern))) for block in self._blocks(part))
         return b"".join(out)
 
     def encode_ordinary(self, text: str) -> list[int]:

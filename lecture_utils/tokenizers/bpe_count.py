@@ -55,6 +55,8 @@ SUB_BLOCK_CHARS = 1 << 18  # pieces are found ~256K characters at a time
 MAX_PIECES = 15 << 13  # a process turns its rarer pieces into pre-token counts when it holds more (120K)
 KEEP_PIECES = MAX_PIECES // 2  # ... and keeps at most this many of the most frequent ones
 JOIN_PIECES = 1 << 12  # ... pre-tokenized this many pieces at a time
+WIDE_SHARE = 8  # a block is pre-tokenized directly if 1 / WIDE_SHARE of its characters or more are wide
+WIDE_SAMPLE = 1 << 15  # ... judged on its first this many characters
 
 _WORKER_MAIN = workers.worker_main("bpe_count")
 _PACKAGE_DIR = workers.PACKAGE_DIR
@@ -106,7 +108,8 @@ class _PieceCounter:
     common piece is pre-tokenized about once per process, not once per window. Other patterns:
     pre-tokenized directly, and so is a block with many CJK characters (`_mostly_wide`: Chinese lines have
     no spaces, so a piece is a whole line that hardly ever repeats, and counting pieces first would scan
-    the text twice: zh 4.3 MB ~12% slower in all). One counter serves all the tasks of a process; `take` hands over the counts so far.
+    the text twice: zh 4.3 MB ~12% slower in all). One counter serves all the tasks of a process; `take`
+    hands over the counts so far.
     """
 
     def __init__(self, pattern: str, as_bytes: bool = False, counts: Counter | None = None) -> None:
@@ -184,10 +187,6 @@ class _PieceCounter:
         """All the remaining counts, the kept pieces' included (see `take`)."""
         self._flush()
         return self.take()
-
-
-WIDE_SHARE = 8  # a block is pre-tokenized directly if 1 / WIDE_SHARE of its characters or more are wide
-WIDE_SAMPLE = 1 << 15  # ... judged on its first this many characters
 
 
 def _mostly_wide(block: str) -> bool:
