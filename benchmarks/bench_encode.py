@@ -7,9 +7,10 @@ Texts (UTF-8 MB = 1e6 bytes):
 
 Each repeat times ours (piece cache emptied first: the cold path, as for a new text) and then tiktoken's
 single-threaded `encode` on the same text, and checks that the ids are identical. The table shows the
-median and the worst ratio (ours / tiktoken throughput, higher is better) over the repeats.
+median and the worst ratio (ours / tiktoken throughput, higher is better) over the repeats: 7 by
+default (the pairs take ~1.5 minutes in all, and on a shared machine one pair can be off by a third).
 
-Run:  .venv/bin/python benchmarks/bench_encode.py [--repeat 3] [--encoding gpt2]
+Run:  .venv/bin/python benchmarks/bench_encode.py [--repeat 7] [--encoding gpt2]
 
 `--file PATH` instead measures `encode_file` on a big file (all cores, or `--processes N`) against
 single-threaded tiktoken, each in a fresh process: wall time, our peak memory (PSS of the process tree,
@@ -139,7 +140,7 @@ def bench_file(path: Path, encoding: str, repeat: int, processes: int) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, help="pairs per text (default 7) or --file rounds (default 3)")
     parser.add_argument("--encoding", default="gpt2")
     parser.add_argument("--code-mb", type=float, default=10)
     parser.add_argument("--prose-mb", type=float, default=10)
@@ -151,22 +152,23 @@ def main(argv: list[str] | None = None) -> int:
     if args.file is not None:
         if not args.file.is_file():
             parser.error(f"--file {args.file}: no such file")
-        bench_file(args.file, args.encoding, args.repeat, args.processes)
+        bench_file(args.file, args.encoding, args.repeat or 3, args.processes)
         return 0
 
     from lecture_utils.encodings import get_encoding
     from lecture_utils.tokenizers import BPETokenizer
 
+    repeat = args.repeat or 7
     enc = get_encoding(args.encoding)
     tok = BPETokenizer.from_tiktoken(enc)
-    print(f"encoding {args.encoding}, {args.repeat} interleaved pairs per text, cold cache")
+    print(f"encoding {args.encoding}, {repeat} interleaved pairs per text, cold cache")
     print(f"{'text':8} {'MB':>5} {'ours MB/s':>10} {'tiktoken':>9} {'ratio med':>9} {'worst':>6}  ids")
     for kind, text in texts(args.code_mb, args.prose_mb, args.zh_mb).items():
         if args.only and kind not in args.only:
             continue
         mb = len(text.encode("utf-8")) / 1e6
         ours, peer, same = [], [], True
-        for _ in range(args.repeat):
+        for _ in range(repeat):
             tok._cache.clear()
             tok._danger.clear()
             start = time.perf_counter()
