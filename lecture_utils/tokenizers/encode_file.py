@@ -20,7 +20,9 @@ How it stays exact and bounded:
    fixed-size .npy header, so memory is a few chunks per process whatever the file size. The header's
    length field is written last. Each worker has `AHEAD` tasks sent and a result pipe that holds a whole
    result, so it never waits for this process (whose threads must share one interpreter lock with its
-   own encoding: a worker that waited for every hand-over sat idle a quarter of the time).
+   own encoding: a worker that waited for every hand-over sat idle a quarter of the time). This process
+   takes its own tasks outside the workers' budget of unwritten results (else, while a worker computed the
+   next result to write, this process used the budget up and the worker was left with nothing to do).
 4. The result appears atomically (`lecture_utils.files.atomic_path`): a crash leaves no half file.
 
 dtype: uint16 when every id fits (vocab below 65,536 ids, e.g. GPT-2), else uint32.
@@ -185,7 +187,7 @@ def _in_workers(tokenizer, typecode: str, tasks: list[tuple[str, int, int]], n: 
     for k in range(len(tasks)):
         todo.put(k)
     done: queue.SimpleQueue = queue.SimpleQueue()
-    slots = threading.Semaphore(2 * (AHEAD * n + 1))  # tasks taken but not yet written: bounds the memory held
+    slots = threading.Semaphore(2 * (AHEAD * n + 1))  # workers' tasks taken but not yet written: bounds the memory
     # the workers rebuild a plain BPETokenizer from this (a subclass's own `encode` is not used there)
     state = pickle.dumps((BPETokenizer.__getstate__(tokenizer), typecode), pickle.HIGHEST_PROTOCOL)
     procs = workers.start_workers(_WORKER_MAIN, n)  # in sessions of their own: Ctrl-C reaches only this process
@@ -227,24 +229,31 @@ def _in_workers(tokenizer, typecode: str, tasks: list[tuple[str, int, int]], n: 
     for t in threads:
         t.start()
     finished = False
-    ready: dict[int, bytes] = {}
+    ready: dict[int, bytes] = {}  # results not yet written, by task number
+    own: set[int] = set()  # ... those computed here (they hold no slot)
     try:
         for k in range(len(tasks)):
             while k not in ready:
-                if slots.acquire(blocking=False):  # this process encodes too, when it may take a task
+                # This process encodes too, while few results wait to be written. (Not with the workers' slots:
+                # taking those while a worker computes task k left it with nothing sent, idle a fifth of the time.)
+                if len(ready) <= AHEAD * n:
                     try:
                         mine = todo.get_nowait()
                     except queue.Empty:
-                        slots.release()
+                        pass
                     else:
                         ready[mine] = _encode_range(tokenizer, typecode, *tasks[mine])
+                        own.add(mine)
                         continue
-                got, ok, value = done.get()
+                got, ok, value = done.get()  # (k was taken, as tasks are taken in order: a worker is on it)
                 if not ok:
                     raise value
                 ready[got] = value
             yield ready.pop(k)
-            slots.release()
+            if k in own:
+                own.discard(k)
+            else:
+                slots.release()
         finished = True
     finally:
         stop.set()
